@@ -1,0 +1,195 @@
+/**
+ * Options of the logger and of `log()`: their types, defaults, and the checks that run once
+ * at the boundary so the rest of the code can trust them.
+ *
+ * @module
+ */
+import path from "node:path";
+import { type Dtype, describe, parseDtype } from "./dtype.js";
+import { InvalidOptionError } from "./errors.js";
+
+/** A value that can be stored as an HDF5 attribute. Objects and nested arrays are stored as JSON text. */
+export type AttributeInput =
+  | string
+  | number
+  | bigint
+  | boolean
+  | readonly number[]
+  | readonly string[]
+  | { readonly [key: string]: unknown }
+  | readonly unknown[];
+
+/**
+ * Declares a dataset before it is logged: its dtype, its row shape, or both. When both are
+ * known the dataset is created when the logger opens.
+ *
+ * Also accepted: the seed's `[rank, kind]` tuple, where `rank` is the rank of the stored
+ * dataset (1 for a series of scalars) and `kind` a dtype name such as `"int"` or `"float"`.
+ */
+export type DatasetDeclaration =
+  | { dtype?: Dtype | "float" | "int" | "uint" | "str" | "boolean" | "double"; shape?: readonly number[]; attrs?: Record<string, AttributeInput> }
+  | readonly [number, string];
+
+/** Options of {@link H5Logger}. */
+export interface H5LoggerOptions {
+  /** Start a fresh file even if one exists. Otherwise rows are appended to the existing file. @default false */
+  replaceIfExists?: boolean;
+  /** Longest time, in milliseconds, that an accepted row waits in memory before it is written to the file. @default 1000 */
+  flushEvery?: number;
+  /** Most bytes of rows held in memory across all datasets; reaching it writes them out. @default 67108864 (64 MiB) */
+  maxBufferBytes?: number;
+  /** Target size of one HDF5 chunk in bytes; a chunk holds at least one row. @default 65536 */
+  chunkBytes?: number;
+  /** Datasets declared up front, by name. */
+  datasets?: Record<string, DatasetDeclaration>;
+  /** Record each row's wall-clock time in a `NAME.time` dataset (seconds since 1970, float64). @default false */
+  timestamps?: boolean;
+  /** Record each row's step in a `NAME.step` dataset (int64): the `step` given to `log()`, else {@link H5Logger.step}. @default false */
+  steps?: boolean;
+  /** Attributes of the file (a run's configuration, say). */
+  attrs?: Record<string, AttributeInput>;
+}
+
+/** Options of one `log()` call. */
+export interface LogOptions {
+  /** The dtype of the dataset, when this call creates it; must match when it exists. */
+  dtype?: Dtype | "float" | "int" | "uint" | "str" | "boolean" | "double";
+  /** The step of this row (an integer); turns on the step companion when this call creates the dataset. */
+  step?: number;
+}
+
+/** A declaration in one form: what is fixed up front. */
+export interface NormalisedDeclaration {
+  dtype?: Dtype;
+  rowShape?: number[];
+  /** Rank of the row (the stored rank minus one), when only that is declared. */
+  rowRank?: number;
+  attrs?: Record<string, AttributeInput>;
+}
+
+/** Options with defaults filled in. */
+export interface ResolvedOptions {
+  replaceIfExists: boolean;
+  flushEvery: number;
+  maxBufferBytes: number;
+  chunkBytes: number;
+  datasets: Map<string, NormalisedDeclaration>;
+  timestamps: boolean;
+  steps: boolean;
+  attrs: Record<string, AttributeInput>;
+}
+
+const LOGGER_KEYS = ["replaceIfExists", "flushEvery", "maxBufferBytes", "chunkBytes", "datasets", "timestamps", "steps", "attrs"];
+const LOG_KEYS = ["dtype", "step"];
+
+/** Throw for keys that are not options, naming the closest ones we know. */
+export function rejectUnknownKeys(what: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new InvalidOptionError(`${what}: unknown option ${JSON.stringify(key)}; known options are ${known.join(", ")}`);
+  }
+}
+
+function positive(name: string, value: unknown, fallback: number, unit: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidOptionError(`${name} must be a positive number of ${unit}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function flag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new InvalidOptionError(`${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+/** Check the logger's options and fill in defaults. */
+export function resolveOptions(options: unknown): ResolvedOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new InvalidOptionError(`options must be an object, got ${describe(options)}`);
+  }
+  rejectUnknownKeys("H5Logger", options, LOGGER_KEYS);
+  const o = options as H5LoggerOptions;
+  const datasets = new Map<string, NormalisedDeclaration>();
+  if (o.datasets !== undefined) {
+    if (typeof o.datasets !== "object" || o.datasets === null) throw new InvalidOptionError(`datasets must be an object, got ${describe(o.datasets)}`);
+    for (const [name, declaration] of Object.entries(o.datasets)) datasets.set(name, normaliseDeclaration(name, declaration));
+  }
+  if (o.attrs !== undefined && (typeof o.attrs !== "object" || o.attrs === null || Array.isArray(o.attrs))) {
+    throw new InvalidOptionError(`attrs must be an object of attribute values, got ${describe(o.attrs)}`);
+  }
+  return {
+    replaceIfExists: flag("replaceIfExists", o.replaceIfExists),
+    flushEvery: positive("flushEvery", o.flushEvery, 1000, "milliseconds"),
+    maxBufferBytes: Math.floor(positive("maxBufferBytes", o.maxBufferBytes, 64 * 1024 * 1024, "bytes")),
+    chunkBytes: Math.floor(positive("chunkBytes", o.chunkBytes, 64 * 1024, "bytes")),
+    datasets,
+    timestamps: flag("timestamps", o.timestamps),
+    steps: flag("steps", o.steps),
+    attrs: o.attrs ?? {},
+  };
+}
+
+/** Bring a declaration into one form. */
+export function normaliseDeclaration(name: string, declaration: unknown): NormalisedDeclaration {
+  const what = `datasets.${name}`;
+  if (Array.isArray(declaration)) {
+    const [rank, kind] = declaration;
+    if (declaration.length !== 2 || !Number.isInteger(rank) || rank < 1) {
+      throw new InvalidOptionError(`${what}: expected [rank, dtype] with rank >= 1 (1 for a series of scalars), got ${JSON.stringify(declaration)}`);
+    }
+    return { dtype: wrapDtype(kind, what), rowRank: rank - 1, ...(rank === 1 ? { rowShape: [] } : {}) };
+  }
+  if (typeof declaration !== "object" || declaration === null) {
+    throw new InvalidOptionError(`${what}: expected { dtype, shape } or [rank, dtype], got ${describe(declaration)}`);
+  }
+  rejectUnknownKeys(what, declaration, ["dtype", "shape", "attrs"]);
+  const d = declaration as { dtype?: unknown; shape?: unknown; attrs?: Record<string, AttributeInput> };
+  const out: NormalisedDeclaration = {};
+  if (d.dtype !== undefined) out.dtype = wrapDtype(d.dtype, what);
+  if (d.shape !== undefined) {
+    if (!Array.isArray(d.shape) || !d.shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+      throw new InvalidOptionError(`${what}.shape must be the row shape, an array of non-negative integers ([] for scalars), got ${describe(d.shape)}`);
+    }
+    out.rowShape = [...d.shape];
+  }
+  if (d.attrs !== undefined) out.attrs = d.attrs;
+  return out;
+}
+
+function wrapDtype(value: unknown, what: string): Dtype {
+  try {
+    return parseDtype(value, what);
+  } catch (err) {
+    throw new InvalidOptionError((err as Error).message);
+  }
+}
+
+/** Check the options of one `log()` call. */
+export function checkLogOptions(dataset: string, options: unknown): { dtype?: Dtype; step?: number } {
+  if (typeof options !== "object" || options === null) throw new InvalidOptionError(`log(${JSON.stringify(dataset)}): options must be an object, got ${describe(options)}`);
+  rejectUnknownKeys(`log(${JSON.stringify(dataset)})`, options, LOG_KEYS);
+  const o = options as LogOptions;
+  const out: { dtype?: Dtype; step?: number } = {};
+  if (o.dtype !== undefined) out.dtype = wrapDtype(o.dtype, `log(${JSON.stringify(dataset)})`);
+  if (o.step !== undefined) {
+    if (!Number.isSafeInteger(o.step)) throw new InvalidOptionError(`log(${JSON.stringify(dataset)}): step must be an integer, got ${describe(o.step)}`);
+    out.step = o.step;
+  }
+  return out;
+}
+
+/**
+ * The file name to use: `.h5` appended when there is no extension, `.h5`/`.hdf5` kept, any
+ * other extension refused (a typo like `run.csv` should not silently become HDF5).
+ */
+export function resolveFilename(filename: unknown): string {
+  if (typeof filename !== "string" || filename.length === 0) {
+    throw new InvalidOptionError(`filename must be a non-empty string, got ${describe(filename)}`);
+  }
+  const ext = path.extname(filename);
+  if (ext === "") return `${filename}.h5`;
+  if (ext === ".h5" || ext === ".hdf5") return filename;
+  throw new InvalidOptionError(`filename ${JSON.stringify(filename)}: extension ${ext} is not .h5 or .hdf5; use one of those or none (then .h5 is added)`);
+}

@@ -1,0 +1,260 @@
+/**
+ * Reading: {@link H5Reader} opens a file without modifying it; {@link DatasetView} reads
+ * only the rows asked for.
+ *
+ * @module
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { readAttributes } from "./attributes.js";
+import type { Dtype, TypedArray } from "./dtype.js";
+import { ClosedError, FileError, InvalidNameError } from "./errors.js";
+import * as hdf5 from "./hdf5.js";
+import { hdf5Path } from "./names.js";
+import { resolveFilename } from "./options.js";
+import { formatShape, rowSize } from "./rows.js";
+
+/** One row as {@link DatasetView.at} returns it: a scalar, or the row's elements in row-major order. */
+export type Row = number | bigint | boolean | string | TypedArray | boolean[] | string[];
+
+/** Rows as {@link DatasetView.slice} returns them. */
+export type Rows = TypedArray | boolean[] | string[] | Row[];
+
+/** Nested JavaScript arrays, as {@link DatasetView.toArray} returns them. */
+export type NestedArray = number | bigint | boolean | string | NestedArray[];
+
+/** Options of {@link H5Reader.open}. */
+export interface OpenOptions {
+  /** How long to keep trying while the file does not exist yet or cannot be opened, in ms. @default 10000 */
+  timeout?: number;
+  /** Pause between tries, in ms. @default 100 */
+  retryEvery?: number;
+}
+
+/** An HDF5 file opened for reading. Reading never modifies the file. */
+export class H5Reader implements Disposable {
+  /** The file read. */
+  readonly filename: string;
+  readonly #file: hdf5.FileHandle;
+  readonly #owned: boolean;
+  #closed = false;
+
+  private constructor(file: hdf5.FileHandle, filename: string, owned: boolean) {
+    this.#file = file;
+    this.filename = filename;
+    this.#owned = owned;
+  }
+
+  /**
+   * Open a file for reading. While the file does not exist yet, or cannot be opened
+   * (a writer is creating it), tries again every `retryEvery` ms until `timeout`.
+   */
+  static async open(filename: string, options: OpenOptions = {}): Promise<H5Reader> {
+    const resolved = resolveFilename(filename);
+    const timeout = options.timeout ?? 10_000;
+    const retryEvery = options.retryEvery ?? 100;
+    const giveUpAt = Date.now() + timeout;
+    for (;;) {
+      try {
+        return H5Reader.openSync(resolved);
+      } catch (err) {
+        if (Date.now() + retryEvery > giveUpAt) {
+          throw new FileError(resolved, `could not be opened for reading within ${timeout} ms: ${(err as Error).message}`, { cause: err });
+        }
+      }
+      await sleep(retryEvery);
+    }
+  }
+
+  /** Open a file for reading now, or throw. */
+  static openSync(filename: string): H5Reader {
+    const resolved = resolveFilename(filename);
+    try {
+      return new H5Reader(hdf5.openFile(resolved, "r"), resolved, true);
+    } catch (err) {
+      throw new FileError(resolved, `cannot be opened for reading: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** A reader on a writer's open file; closing it leaves the file open. @internal */
+  static borrow(file: hdf5.FileHandle, filename: string): H5Reader {
+    return new H5Reader(file, filename, false);
+  }
+
+  /** Full paths of every dataset, like `train/loss`, sorted. */
+  keys(): string[] {
+    this.#check();
+    return hdf5.listDatasets(this.#file).map((p) => p.slice(1));
+  }
+
+  /** Whether the file has a dataset of this name. */
+  has(name: string): boolean {
+    this.#check();
+    return hdf5.objectKind(this.#file, hdf5Path(name.replace(/^\//, ""))) === "dataset";
+  }
+
+  /** The file's attributes. */
+  get attrs(): Record<string, unknown> {
+    this.#check();
+    return readAttributes(this.#file, "/");
+  }
+
+  /** A view of one dataset; nothing is read until you ask for rows. */
+  get(name: string): DatasetView {
+    this.#check();
+    const bare = String(name).replace(/^\//, "");
+    if (!this.has(bare)) {
+      const known = this.keys();
+      const list = known.length > 10 ? `${known.slice(0, 10).join(", ")}, ...` : known.join(", ") || "none";
+      throw new InvalidNameError(bare, `no such dataset in ${this.filename} (datasets: ${list})`);
+    }
+    return new DatasetView(this.#file, bare, () => this.#check());
+  }
+
+  /** Close the file. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#owned) hdf5.closeFile(this.#file);
+  }
+
+  /** `using reader = ...` closes it at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new ClosedError(`the reader of ${this.filename}`);
+  }
+}
+
+/**
+ * One dataset of an open file. Rows are read from the file only when asked for.
+ *
+ * What {@link slice} returns, by dtype: a series of scalars gives a typed array
+ * (`Float64Array` for float64, `BigInt64Array` for int64, `Uint8Array` for uint8, ...),
+ * `boolean[]` for bool and `string[]` for strings. A dataset whose rows are arrays gives an
+ * array with one entry per row, each entry that row's elements in row-major order in the
+ * same form.
+ */
+export class DatasetView {
+  /** The dataset's full path, like `train/loss`. */
+  readonly name: string;
+  readonly #file: hdf5.FileHandle;
+  readonly #check: () => void;
+  #info: hdf5.DatasetInfo;
+
+  /** @internal */
+  constructor(file: hdf5.FileHandle, name: string, check: () => void) {
+    this.#file = file;
+    this.name = name;
+    this.#check = check;
+    this.#info = hdf5.datasetInfo(file, hdf5Path(name));
+  }
+
+  /** The dataset's shape: rows first, then the row shape. */
+  get shape(): number[] {
+    return [...this.#info.shape];
+  }
+
+  /** The element type, or `null` for a stored type h5logger does not read (see {@link storedType}). */
+  get dtype(): Dtype | null {
+    return this.#info.dtype;
+  }
+
+  /** The stored type as numpy names it (`<f8`, `|u1`, `|b1` for our booleans, `|O` for strings). */
+  get storedType(): string {
+    if (this.#info.dtype === "bool") return "|b1";
+    if (this.#info.dtype === "string") return "|O";
+    return this.#info.storedType;
+  }
+
+  /** Number of rows. */
+  get length(): number {
+    return this.#info.shape[0] ?? 0;
+  }
+
+  /** The dataset's attributes. */
+  get attrs(): Record<string, unknown> {
+    this.#check();
+    return readAttributes(this.#file, hdf5Path(this.name));
+  }
+
+  /** Read the dataset's shape again, to see rows a writer appended since. */
+  refresh(): void {
+    this.#check();
+    this.#info = hdf5.datasetInfo(this.#file, hdf5Path(this.name));
+  }
+
+  /**
+   * Rows `start` (inclusive) to `end` (exclusive); negative indexes count from the end, as in
+   * Python, and out-of-range indexes are clipped. Only these rows are read from the file.
+   */
+  slice(start = 0, end = this.length): Rows {
+    this.#check();
+    const [from, to] = clip(start, end, this.length);
+    return this.#rows(from, to);
+  }
+
+  /** Row `index` (negative counts from the end). */
+  at(index: number): Row {
+    this.#check();
+    const i = index < 0 ? this.length + index : index;
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
+      throw new RangeError(`${this.name}: row ${index} is out of range for ${this.length} rows`);
+    }
+    const rows = this.#rows(i, i + 1);
+    return this.#info.shape.length === 1 ? (rows as ArrayLike<Row>)[0] as Row : (rows as Row[])[0] as Row;
+  }
+
+  /** Every row: `slice(0, length)`. */
+  get value(): Rows {
+    return this.slice();
+  }
+
+  /** Every row as nested JavaScript arrays (int64 values as bigints, to stay exact). */
+  toArray(): NestedArray[] {
+    this.#check();
+    const flat = this.#flat(0, this.length);
+    return nest(Array.from(flat as ArrayLike<NestedArray>), this.#info.shape);
+  }
+
+  /** Like h5py: `<HDF5 dataset "loss": shape (10,), type "<f8">`. */
+  toString(): string {
+    const base = this.name.split("/").at(-1);
+    return `<HDF5 dataset "${base}": shape ${formatShape(this.#info.shape)}, type "${this.storedType}">`;
+  }
+
+  #flat(from: number, to: number): TypedArray | boolean[] | string[] {
+    const data = hdf5.readRows(this.#file, hdf5Path(this.name), this.#info, from, to);
+    if (this.#info.dtype === "bool") return Array.from(data as Uint8Array, (b) => b !== 0);
+    return data as TypedArray | string[];
+  }
+
+  #rows(from: number, to: number): Rows {
+    const flat = this.#flat(from, to);
+    if (this.#info.shape.length <= 1) return flat;
+    const perRow = rowSize(this.#info.shape.slice(1));
+    const rows: Row[] = [];
+    for (let r = 0; r < to - from; r++) {
+      const begin = r * perRow;
+      rows.push(ArrayBuffer.isView(flat) ? (flat as TypedArray).subarray(begin, begin + perRow) : flat.slice(begin, begin + perRow) as Row);
+    }
+    return rows;
+  }
+}
+
+function clip(start: number, end: number, length: number): [number, number] {
+  const norm = (i: number) => Math.min(length, Math.max(0, i < 0 ? length + i : i));
+  const from = norm(Math.trunc(start));
+  const to = norm(Math.trunc(end));
+  return [from, Math.max(from, to)];
+}
+
+function nest(flat: NestedArray[], shape: readonly number[]): NestedArray[] {
+  if (shape.length <= 1) return flat;
+  const inner = shape.slice(1);
+  const step = rowSize(inner);
+  const out: NestedArray[] = [];
+  for (let i = 0; i < (shape[0] ?? 0); i++) out.push(nest(flat.slice(i * step, (i + 1) * step), inner));
+  return out;
+}
