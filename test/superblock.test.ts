@@ -7,44 +7,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { clearConsistencyFlags, lookup3, readSuperblock } from "../src/superblock.js";
+import { PYTHON, have, tempDir as makeTempDir } from "./helpers/interop.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/make_crashed_file.py", import.meta.url));
-// Plain `python3` on PATH may lack h5py (pyenv); Debian's has it.
-const PYTHON = process.env.H5LOGGER_PYTHON ?? "/usr/bin/python3";
-const REQUIRE_INTEROP = process.env.H5LOGGER_REQUIRE_INTEROP === "1";
-
-type Tool = "h5py" | "h5clear" | "h5dump";
-const probes: Record<Tool, () => boolean> = {
-  h5py: () => spawnSync(PYTHON, ["-c", "import h5py"]).status === 0,
-  h5clear: () => spawnSync("h5clear", ["--version"]).status === 0,
-  h5dump: () => spawnSync("h5dump", ["--version"]).status === 0,
-};
-const found = new Map<Tool, boolean>();
-/** True when all tools exist; otherwise skips the test visibly (or fails it when interop is required). */
-function have(t: TestContext, ...tools: Tool[]): boolean {
-  for (const tool of tools) {
-    if (!found.has(tool)) found.set(tool, probes[tool]());
-    if (!found.get(tool)) {
-      const why = `${tool} not found: ${tool === "h5py" ? `${PYTHON} cannot import h5py (set H5LOGGER_PYTHON)` : `${tool} is not on PATH (install hdf5-tools)`}`;
-      if (REQUIRE_INTEROP) assert.fail(`${why} and H5LOGGER_REQUIRE_INTEROP=1`);
-      t.skip(why);
-      return false;
-    }
-  }
-  return true;
-}
-
-function tempDir(t: TestContext): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-superblock-"));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
+const tempDir = (t: TestContext) => makeTempDir(t, "h5logger-superblock-");
 /** Run the Python fixture; unless --clean, it must die of SIGKILL after flushing `rows` rows. */
 function makeFile(file: string, ...args: string[]): number {
   const r = spawnSync(PYTHON, [FIXTURE, file, ...args], { encoding: "utf8" });
