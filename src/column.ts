@@ -156,9 +156,9 @@ export class Column {
   create(file: hdf5.FileHandle): void {
     if (this.created) return;
     const { dtype, rowShape } = this.spec;
-    if (this.companions.step) hdf5.createDataset(file, this.path + STEP_SUFFIX, "int64", [], this.layout.chunkRows);
-    if (this.companions.time) hdf5.createDataset(file, this.path + TIME_SUFFIX, "float64", [], this.layout.chunkRows);
-    hdf5.createDataset(file, this.path, dtype, rowShape, this.layout.chunkRows);
+    if (this.companions.step) hdf5.createDataset(file, this.path + STEP_SUFFIX, "int64", { rowShape: [] }, this.layout.chunkRows);
+    if (this.companions.time) hdf5.createDataset(file, this.path + TIME_SUFFIX, "float64", { rowShape: [] }, this.layout.chunkRows);
+    hdf5.createDataset(file, this.path, dtype, { rowShape }, this.layout.chunkRows);
     this.created = true;
   }
 

@@ -175,17 +175,28 @@ const TYPE_SPECS: Record<Dtype, TypeSpec> = {
 /**
  * Create an empty dataset of shape `(0, ...rowShape)`, unlimited along axis 0 and chunked
  * `chunkRows` rows at a time. Missing parent groups are created.
+ *
+ * With `rowRank` instead of a row shape, the row shape is not known yet: the dataset starts
+ * as `(0, 0, ...)`, unlimited along every axis, and takes its row shape from the first append.
  */
-export function createDataset(file: FileHandle, path: string, dtype: Dtype, rowShape: readonly number[], chunkRows: number): void {
+export function createDataset(
+  file: FileHandle,
+  path: string,
+  dtype: Dtype,
+  row: { rowShape: readonly number[] } | { rowRank: number },
+  chunkRows: number,
+): void {
   ensureParentGroups(file, path);
   const spec = TYPE_SPECS[dtype];
+  const known = "rowShape" in row;
+  const dims = known ? row.rowShape.map(BigInt) : Array.from({ length: row.rowRank }, () => 0n);
   const metadata = {
     ...spec,
     littleEndian: true,
-    shape: [0n, ...rowShape.map(BigInt)],
-    maxshape: [H5S_UNLIMITED, ...rowShape.map(BigInt)],
+    shape: [0n, ...dims],
+    maxshape: [H5S_UNLIMITED, ...(known ? dims : dims.map(() => H5S_UNLIMITED))],
     // HDF5 rejects zero-sized chunk dimensions; a row with a zero-length axis still needs a chunk.
-    chunks: [BigInt(chunkRows), ...rowShape.map((n) => BigInt(Math.max(1, n)))],
+    chunks: [BigInt(chunkRows), ...(known ? dims.map((n) => (n > 0n ? n : 1n)) : dims.map(() => 64n))],
     compression: 0,
     compression_opts: [],
     track_order: false,

@@ -12,7 +12,7 @@ import fs from "node:fs";
 import { writeAttributes } from "./attributes.js";
 import { Column, type ColumnLayout, type Companions, type MemoryBudget } from "./column.js";
 import { dtypeSize } from "./dtype.js";
-import { ClosedError, FileError, H5LoggerError, InvalidNameError, InvalidValueError, LockedError } from "./errors.js";
+import { ClosedError, FileError, H5LoggerError, InvalidNameError, InvalidOptionError, InvalidValueError, LockedError } from "./errors.js";
 import { closeAtExit, forget } from "./exit.js";
 import * as hdf5 from "./hdf5.js";
 import { STEP_SUFFIX, TIME_SUFFIX, canonicalName, hdf5Path } from "./names.js";
@@ -29,6 +29,9 @@ import {
 import { H5Reader } from "./reader.js";
 import { type RowSpec, formatShape, inferRowSpec } from "./rows.js";
 import { ticks, ticksFor } from "./ticker.js";
+
+const STRINGS_UNDER_SWMR =
+  "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
 
 /** Batches larger than this gain nothing measurable and only hold memory. */
 const BATCH_BYTES = 1024 * 1024;
@@ -66,6 +69,7 @@ export class H5Logger implements Disposable {
   #bufferedBytes = 0;
   #state: "open" | "failed" | "closed" = "open";
   #failure: Error | null = null;
+  #swmr = false;
   readonly #budget: MemoryBudget = {
     request: (bytes) => {
       if (this.#bufferedBytes + bytes <= this.#options.maxBufferBytes) {
@@ -97,6 +101,7 @@ export class H5Logger implements Disposable {
       writeAttributes(this.#file, "/", this.#options.attrs);
       for (const [name, declaration] of this.#options.datasets) this.#declare(name, declaration);
       hdf5.flushFile(this.#file);
+      if (this.#options.concurrentReaders) this.enableConcurrentReaders();
     } catch (err) {
       writing.delete(this.#realPath);
       hdf5.closeFile(this.#file);
@@ -119,21 +124,68 @@ export class H5Logger implements Disposable {
    */
   log(name: string, value: unknown, options?: LogOptions): void {
     if (this.#state !== "open") this.#refuse();
-    let column = this.#columns.get(name);
+    const column = this.#columns.get(name);
+    if (column === undefined || options !== undefined) {
+      this.#logSlowly(name, value, options, column);
+      return;
+    }
+    column.push(value, this.step, column.companions.time ? nowSeconds() : 0);
+    if (column.full) this.#append(column);
+    if (Atomics.load(this.#ticks, 0) >= this.#deadline) this.flush();
+  }
+
+  // The first log of a name, or a log with options: kept out of log() so the common call stays small.
+  #logSlowly(name: string, value: unknown, options: LogOptions | undefined, existing: Column | undefined): void {
     let step = this.step;
+    let column = existing;
+    let dtype: NormalisedDeclaration["dtype"];
+    let withStep = false;
     if (options !== undefined) {
       const checked = checkLogOptions(typeof name === "string" ? name : String(name), options);
       if (column && checked.dtype && checked.dtype !== column.spec.dtype) {
         throw new InvalidValueError(column.name, `dtype ${checked.dtype} asked, but the dataset holds ${column.spec.dtype}`);
       }
       if (checked.step !== undefined) step = checked.step;
-      if (!column) column = this.#columnFor(name, value, checked.dtype, checked.step !== undefined);
-    } else if (!column) {
-      column = this.#columnFor(name, value, undefined, false);
+      dtype = checked.dtype;
+      withStep = checked.step !== undefined;
     }
-    column.push(value, step, column.companions.time ? nowSeconds() : 0);
+    const isNew = column === undefined;
+    column ??= this.#columnFor(name, value, dtype, withStep);
+    try {
+      column.push(value, step, column.companions.time ? nowSeconds() : 0);
+    } catch (err) {
+      if (isNew && column.rowsOnDisk === 0 && !column.created) this.#dropColumn(column);
+      throw err;
+    }
     if (column.full) this.#append(column);
+    if (isNew && this.#all.length === this.#options.nDatasets) this.enableConcurrentReaders();
     if (Atomics.load(this.#ticks, 0) >= this.#deadline) this.flush();
+  }
+
+  /**
+   * Let readers in other processes follow the file from now on (HDF5's SWMR mode). Every
+   * dataset logged so far is written out first. Later calls do nothing. Afterwards no new
+   * dataset can be added (HDF5 forbids it) and strings cannot be logged.
+   */
+  enableConcurrentReaders(): void {
+    if (this.#state !== "open") this.#refuse();
+    if (this.#swmr) return;
+    const strings = this.#all.find((c) => c.spec.dtype === "string");
+    if (strings) throw new InvalidValueError(strings.name, STRINGS_UNDER_SWMR);
+    this.#guard(() => {
+      for (const column of this.#all) {
+        column.create(this.#file);
+        if (column.count > 0) column.append(this.#file);
+      }
+      hdf5.flushFile(this.#file);
+      hdf5.startSwmrWrite(this.#file);
+    });
+    this.#swmr = true;
+  }
+
+  /** Whether readers can follow the file while it is written. */
+  get concurrentReaders(): boolean {
+    return this.#swmr;
   }
 
   /** Write every accepted row to the file and hand it to the operating system. */
@@ -152,6 +204,9 @@ export class H5Logger implements Disposable {
    */
   setAttrs(attrs: Record<string, AttributeInput>, dataset?: string): void {
     if (this.#state !== "open") this.#refuse();
+    if (this.#swmr) {
+      throw new InvalidOptionError(`${this.filename}: attributes cannot be added while concurrent readers are on (HDF5's SWMR mode forbids it); set them before`);
+    }
     let target = "/";
     if (dataset !== undefined) {
       const column = this.#columns.get(dataset) ?? this.#columns.get(canonicalName(dataset));
@@ -264,13 +319,41 @@ export class H5Logger implements Disposable {
   #declare(name: string, declaration: NormalisedDeclaration): void {
     const canonical = canonicalName(name);
     if (canonical !== name) this.#options.datasets.set(canonical, declaration);
-    if (declaration.dtype === undefined || declaration.rowShape === undefined) return;
-    const column = this.#newColumn(canonical, { dtype: declaration.dtype, rowShape: declaration.rowShape }, false);
-    this.#guard(() => column.create(this.#file));
-    if (declaration.attrs) writeAttributes(this.#file, column.path, declaration.attrs);
+    const { dtype, rowShape, rowRank } = declaration;
+    if (dtype !== undefined && rowShape !== undefined) {
+      const column = this.#newColumn(canonical, { dtype, rowShape }, false);
+      this.#guard(() => column.create(this.#file));
+      if (declaration.attrs) writeAttributes(this.#file, column.path, declaration.attrs);
+    } else if (this.#options.concurrentReaders) {
+      if (dtype === undefined || rowRank === undefined) {
+        throw new InvalidOptionError(`datasets.${name}: with concurrentReaders every dataset needs its dtype and its shape or rank up front`);
+      }
+      if (dtype === "string") throw new InvalidValueError(canonical, STRINGS_UNDER_SWMR);
+      // Rank known, row shape not: create it growable along every axis; the first row sets the shape.
+      this.#checkNoCollision(canonical);
+      const layout = layoutFor({ dtype, rowShape: Array(rowRank).fill(64) }, this.#options);
+      this.#guard(() => hdf5.createDataset(this.#file, hdf5Path(canonical), dtype, { rowRank }, layout.chunkRows));
+      if (declaration.attrs) writeAttributes(this.#file, hdf5Path(canonical), declaration.attrs);
+    }
+  }
+
+  #dropColumn(column: Column): void {
+    for (const [key, value] of this.#columns) if (value === column) this.#columns.delete(key);
+    this.#all.splice(this.#all.indexOf(column), 1);
+    this.#bufferedBytes -= column.bufferedBytes;
   }
 
   #newColumn(name: string, spec: RowSpec, withStep: boolean): Column {
+    const { nDatasets, concurrentReaders } = this.#options;
+    if (this.#swmr && hdf5.objectKind(this.#file, hdf5Path(name)) !== "dataset") {
+      throw new InvalidNameError(name, "cannot be added now: concurrent readers are on, and HDF5 cannot create datasets then; declare it in `datasets` or log it before enabling concurrent readers");
+    }
+    if (nDatasets !== null && this.#all.length >= nDatasets) {
+      throw new InvalidNameError(name, `would be dataset number ${this.#all.length + 1}, but nDatasets is ${nDatasets}`);
+    }
+    if (spec.dtype === "string" && (this.#swmr || concurrentReaders || nDatasets !== null)) {
+      throw new InvalidValueError(name, STRINGS_UNDER_SWMR);
+    }
     this.#checkNoCollision(name);
     const path = hdf5Path(name);
     const kind = hdf5.objectKind(this.#file, path);
@@ -368,6 +451,9 @@ function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSpec): nu
     throw new InvalidValueError(where, `cannot grow: it is not chunked with an unlimited first axis (shape ${formatShape(info.shape)}, maxshape ${formatShape(info.maxshape.map((d) => d ?? -1))})`);
   }
   const rowShape = info.shape.slice(1);
+  // Declared by rank only: empty and growable along every axis, so the first row sets the shape.
+  const shapeOpen = info.shape[0] === 0 && info.maxshape.slice(1).every((d) => d === null) && rowShape.every((d) => d === 0);
+  if (shapeOpen && rowShape.length === spec.rowShape.length) return 0;
   if (rowShape.length !== spec.rowShape.length || rowShape.some((d, i) => d !== spec.rowShape[i])) {
     throw new InvalidValueError(where, `row shape ${formatShape(spec.rowShape)} does not match its row shape ${formatShape(rowShape)}`);
   }

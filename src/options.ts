@@ -48,6 +48,17 @@ export interface H5LoggerOptions {
   steps?: boolean;
   /** Attributes of the file (a run's configuration, say). */
   attrs?: Record<string, AttributeInput>;
+  /**
+   * Let readers follow the file while it is written (HDF5's single-writer/multiple-reader
+   * mode) from the start. Every dataset must be declared in `datasets`, with its shape or
+   * rank, because HDF5 cannot add datasets once readers may be watching. @default false
+   */
+  concurrentReaders?: boolean;
+  /**
+   * Switch concurrent readers on by themselves once this many datasets exist; logging a name
+   * beyond that count is an error.
+   */
+  nDatasets?: number;
 }
 
 /** Options of one `log()` call. */
@@ -77,9 +88,22 @@ export interface ResolvedOptions {
   timestamps: boolean;
   steps: boolean;
   attrs: Record<string, AttributeInput>;
+  concurrentReaders: boolean;
+  nDatasets: number | null;
 }
 
-const LOGGER_KEYS = ["replaceIfExists", "flushEvery", "maxBufferBytes", "chunkBytes", "datasets", "timestamps", "steps", "attrs"];
+const LOGGER_KEYS = [
+  "replaceIfExists",
+  "flushEvery",
+  "maxBufferBytes",
+  "chunkBytes",
+  "datasets",
+  "timestamps",
+  "steps",
+  "attrs",
+  "concurrentReaders",
+  "nDatasets",
+];
 const LOG_KEYS = ["dtype", "step"];
 
 /** Throw for keys that are not options, naming the closest ones we know. */
@@ -128,7 +152,14 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     timestamps: flag("timestamps", o.timestamps),
     steps: flag("steps", o.steps),
     attrs: o.attrs ?? {},
+    concurrentReaders: flag("concurrentReaders", o.concurrentReaders),
+    nDatasets: o.nDatasets === undefined ? null : count("nDatasets", o.nDatasets),
   };
+}
+
+function count(name: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new InvalidOptionError(`${name} must be a positive integer, got ${describe(value)}`);
+  return value as number;
 }
 
 /** Bring a declaration into one form. */

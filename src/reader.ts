@@ -4,6 +4,7 @@
  *
  * @module
  */
+import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readAttributes } from "./attributes.js";
 import type { Dtype, TypedArray } from "./dtype.js";
@@ -12,6 +13,7 @@ import * as hdf5 from "./hdf5.js";
 import { hdf5Path } from "./names.js";
 import { resolveFilename } from "./options.js";
 import { formatShape, rowSize } from "./rows.js";
+import { readSuperblock } from "./superblock.js";
 
 /** One row as {@link DatasetView.at} returns it: a scalar, or the row's elements in row-major order. */
 export type Row = number | bigint | boolean | string | TypedArray | boolean[] | string[];
@@ -22,6 +24,26 @@ export type Rows = TypedArray | boolean[] | string[] | Row[];
 /** Nested JavaScript arrays, as {@link DatasetView.toArray} returns them. */
 export type NestedArray = number | bigint | boolean | string | NestedArray[];
 
+/** New rows of one dataset, as {@link H5Reader.follow} yields them. */
+export interface FollowedRows {
+  /** The dataset. */
+  name: string;
+  /** Index of the first of these rows in the dataset. */
+  start: number;
+  /** The rows, in the form {@link DatasetView.slice} returns. */
+  rows: Rows;
+}
+
+/** Options of {@link H5Reader.follow}. */
+export interface FollowOptions {
+  /** Stop following when this signal aborts. */
+  signal?: AbortSignal;
+  /** Pause between polls of the file, in ms. @default 100 */
+  pollEvery?: number;
+  /** Yield the rows already in the file first (`"start"`), or only rows added from now on (`"end"`). @default "start" */
+  from?: "start" | "end";
+}
+
 /** Options of {@link H5Reader.open}. */
 export interface OpenOptions {
   /** How long to keep trying while the file does not exist yet or cannot be opened, in ms. @default 10000 */
@@ -30,23 +52,50 @@ export interface OpenOptions {
   retryEvery?: number;
 }
 
-/** An HDF5 file opened for reading. Reading never modifies the file. */
+/** Where a writer stands, as the file's superblock tells. */
+type WriterState = "none" | "swmr" | "exclusive";
+
+function writerState(filename: string): WriterState {
+  const sb = readSuperblock(filename);
+  // Version 0-2 superblocks keep no reliable flags; HDF5 itself ignores them there.
+  if (sb.version < 3) return "none";
+  if (sb.swmrWrite) return "swmr";
+  return sb.openForWrite ? "exclusive" : "none";
+}
+
+/** Size and modification time: when both are unchanged, the file holds no new rows. */
+function stamp(filename: string): string {
+  const st = fs.statSync(filename, { bigint: true });
+  return `${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/**
+ * An HDF5 file opened for reading. Reading never modifies the file.
+ *
+ * A file that a writer is writing with concurrent readers on is opened in HDF5's SWMR read
+ * mode; {@link refresh} (and {@link follow}) then pick up the rows appended since.
+ */
 export class H5Reader implements Disposable {
   /** The file read. */
   readonly filename: string;
-  readonly #file: hdf5.FileHandle;
+  #file: hdf5.FileHandle;
   readonly #owned: boolean;
+  #live: boolean;
+  #stamp: string;
   #closed = false;
 
-  private constructor(file: hdf5.FileHandle, filename: string, owned: boolean) {
+  private constructor(file: hdf5.FileHandle, filename: string, owned: boolean, live: boolean) {
     this.#file = file;
     this.filename = filename;
     this.#owned = owned;
+    this.#live = live;
+    this.#stamp = owned ? stamp(filename) : "";
   }
 
   /**
    * Open a file for reading. While the file does not exist yet, or cannot be opened
-   * (a writer is creating it), tries again every `retryEvery` ms until `timeout`.
+   * (a writer is creating it, or has not switched concurrent readers on yet), tries again
+   * every `retryEvery` ms until `timeout`.
    */
   static async open(filename: string, options: OpenOptions = {}): Promise<H5Reader> {
     const resolved = resolveFilename(filename);
@@ -68,8 +117,21 @@ export class H5Reader implements Disposable {
   /** Open a file for reading now, or throw. */
   static openSync(filename: string): H5Reader {
     const resolved = resolveFilename(filename);
+    if (!fs.existsSync(resolved)) throw new FileError(resolved, "does not exist");
+    let state: WriterState;
     try {
-      return new H5Reader(hdf5.openFile(resolved, "r"), resolved, true);
+      state = writerState(resolved);
+    } catch (err) {
+      throw new FileError(resolved, `is not a readable HDF5 file: ${(err as Error).message}`, { cause: err });
+    }
+    if (state === "exclusive") {
+      throw new FileError(
+        resolved,
+        "is open for writing without concurrent readers, or its writer crashed; readers can open it once the writer enables concurrentReaders or closes (after a crash: `npx h5logger recover`)",
+      );
+    }
+    try {
+      return new H5Reader(hdf5.openFile(resolved, state === "swmr" ? "Sr" : "r"), resolved, true, state === "swmr");
     } catch (err) {
       throw new FileError(resolved, `cannot be opened for reading: ${(err as Error).message}`, { cause: err });
     }
@@ -77,7 +139,67 @@ export class H5Reader implements Disposable {
 
   /** A reader on a writer's open file; closing it leaves the file open. @internal */
   static borrow(file: hdf5.FileHandle, filename: string): H5Reader {
-    return new H5Reader(file, filename, false);
+    return new H5Reader(file, filename, false, false);
+  }
+
+  /** Whether a writer still writes the file (with concurrent readers on), as of the last refresh. */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /**
+   * See what a writer appended since the file was opened or last refreshed; returns whether
+   * anything changed. When the file is unchanged this costs one `stat`; otherwise the file is
+   * reopened, which is what gives correct rows: h5wasm's dataset refresh leaks a handle per
+   * call and can return stale chunks.
+   */
+  refresh(): boolean {
+    this.#check();
+    if (!this.#owned) return false;
+    const now = stamp(this.filename);
+    if (now === this.#stamp) return false;
+    const state = writerState(this.filename);
+    if (state === "exclusive") return false; // a writer is between modes; keep the last consistent view
+    hdf5.closeFile(this.#file);
+    this.#file = hdf5.openFile(this.filename, state === "swmr" ? "Sr" : "r");
+    this.#live = state === "swmr";
+    this.#stamp = now;
+    return true;
+  }
+
+  /**
+   * Yield rows of one or more datasets as a writer appends them, polling the file every
+   * `pollEvery` ms. Ends when the writer closes the file (after yielding its last rows), or
+   * when `signal` aborts.
+   *
+   * @example
+   * for await (const { name, start, rows } of reader.follow(["loss", "accuracy"])) console.log(name, start, rows);
+   */
+  async *follow(names: string | readonly string[], options: FollowOptions = {}): AsyncGenerator<FollowedRows, void, undefined> {
+    const list = typeof names === "string" ? [names] : [...names];
+    const pollEvery = options.pollEvery ?? 100;
+    const { signal } = options;
+    const seen = new Map(list.map((name) => [name, options.from === "end" ? this.get(name).length : 0]));
+    for (;;) {
+      if (signal?.aborted) return;
+      const wasLive = this.#live;
+      this.refresh();
+      for (const name of list) {
+        const view = this.get(name);
+        const start = seen.get(name) ?? 0;
+        if (view.length > start) {
+          seen.set(name, view.length);
+          yield { name, start, rows: view.slice(start, view.length) };
+        }
+      }
+      // One more poll after the writer closes catches rows it wrote while closing.
+      if (!wasLive && !this.#live) return;
+      try {
+        await sleep(pollEvery, undefined, { signal });
+      } catch {
+        return; // aborted
+      }
+    }
   }
 
   /** Full paths of every dataset, like `train/loss`, sorted. */
@@ -107,7 +229,10 @@ export class H5Reader implements Disposable {
       const list = known.length > 10 ? `${known.slice(0, 10).join(", ")}, ...` : known.join(", ") || "none";
       throw new InvalidNameError(bare, `no such dataset in ${this.filename} (datasets: ${list})`);
     }
-    return new DatasetView(this.#file, bare, () => this.#check());
+    return new DatasetView(bare, () => {
+      this.#check();
+      return this.#file;
+    });
   }
 
   /** Close the file. Safe to call twice. */
@@ -139,16 +264,18 @@ export class H5Reader implements Disposable {
 export class DatasetView {
   /** The dataset's full path, like `train/loss`. */
   readonly name: string;
-  readonly #file: hdf5.FileHandle;
-  readonly #check: () => void;
+  readonly #source: () => hdf5.FileHandle;
   #info: hdf5.DatasetInfo;
 
   /** @internal */
-  constructor(file: hdf5.FileHandle, name: string, check: () => void) {
-    this.#file = file;
+  constructor(name: string, source: () => hdf5.FileHandle) {
     this.name = name;
-    this.#check = check;
-    this.#info = hdf5.datasetInfo(file, hdf5Path(name));
+    this.#source = source;
+    this.#info = hdf5.datasetInfo(source(), hdf5Path(name));
+  }
+
+  get #file(): hdf5.FileHandle {
+    return this.#source();
   }
 
   /** The dataset's shape: rows first, then the row shape. */
@@ -175,13 +302,11 @@ export class DatasetView {
 
   /** The dataset's attributes. */
   get attrs(): Record<string, unknown> {
-    this.#check();
     return readAttributes(this.#file, hdf5Path(this.name));
   }
 
-  /** Read the dataset's shape again, to see rows a writer appended since. */
+  /** Read the dataset's shape again (after {@link H5Reader.refresh}), to see rows appended since. */
   refresh(): void {
-    this.#check();
     this.#info = hdf5.datasetInfo(this.#file, hdf5Path(this.name));
   }
 
@@ -190,14 +315,12 @@ export class DatasetView {
    * Python, and out-of-range indexes are clipped. Only these rows are read from the file.
    */
   slice(start = 0, end = this.length): Rows {
-    this.#check();
     const [from, to] = clip(start, end, this.length);
     return this.#rows(from, to);
   }
 
   /** Row `index` (negative counts from the end). */
   at(index: number): Row {
-    this.#check();
     const i = index < 0 ? this.length + index : index;
     if (!Number.isInteger(i) || i < 0 || i >= this.length) {
       throw new RangeError(`${this.name}: row ${index} is out of range for ${this.length} rows`);
@@ -213,7 +336,6 @@ export class DatasetView {
 
   /** Every row as nested JavaScript arrays (int64 values as bigints, to stay exact). */
   toArray(): NestedArray[] {
-    this.#check();
     const flat = this.#flat(0, this.length);
     return nest(Array.from(flat as ArrayLike<NestedArray>), this.#info.shape);
   }
