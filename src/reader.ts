@@ -106,6 +106,7 @@ export class H5Reader implements Disposable {
       try {
         return H5Reader.openSync(resolved);
       } catch (err) {
+        if (timeout <= 0) throw err;
         if (Date.now() + retryEvery > giveUpAt) {
           throw new FileError(resolved, `could not be opened for reading within ${timeout} ms: ${(err as Error).message}`, { cause: err });
         }
