@@ -109,7 +109,7 @@ export function exportRows(reader: H5Reader, names: string[], format: "csv" | "j
     const blocks = views.map((v) => Array.from(v.slice(start, end) as ArrayLike<unknown>));
     for (let i = 0; i < end - start; i++) {
       if (format === "csv") {
-        const cells = blocks.map((b) => (i < b.length ? csvField(formatValue(b[i])) : ""));
+        const cells = blocks.map((b) => (i >= b.length ? "" : csvField(typeof b[i] === "string" ? (b[i] as string) : formatValue(b[i]))));
         out.write(`${[String(start + i), ...cells].join(",")}\n`);
       } else {
         const record: Record<string, unknown> = { row: start + i };
