@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { describe } from "./dtype.js";
+import { bigintProblem, describe } from "./dtype.js";
 import { InvalidValueError } from "./errors.js";
 import * as hdf5 from "./hdf5.js";
 import type { AttributeInput } from "./options.js";
@@ -36,6 +36,15 @@ export function writeAttributes(file: hdf5.FileHandle, objectPath: string, attrs
 }
 
 function encodeAttribute(objectPath: string, name: string, value: AttributeInput): [string, hdf5.AttributeValue, boolean] {
+  if (typeof value === "bigint") {
+    // Stored as int64: a bigint outside its range would wrap around silently.
+    const problem = bigintProblem(value, "int64");
+    if (problem) throw new InvalidValueError(objectPath, `attribute ${JSON.stringify(name)}: ${problem}`);
+  }
+  if ((typeof value === "string" ? [value] : Array.isArray(value) ? value : []).some((v) => typeof v === "string" && v.includes("\0"))) {
+    // HDF5 strings end at the first NUL: storing one would silently cut the string short.
+    throw new InvalidValueError(objectPath, `attribute ${JSON.stringify(name)}: a string contains a NUL character (\\0), which HDF5 strings cannot hold`);
+  }
   if (typeof value === "string" || typeof value === "bigint" || typeof value === "boolean") return [name, value, false];
   if (typeof value === "number") return [name, value, false];
   if (Array.isArray(value) && (isFlat(value, "number") || isFlat(value, "string"))) return [name, value as number[], false];

@@ -8,12 +8,17 @@
  *
  * @module
  */
-import h5wasm from "h5wasm/node";
 import { HDF5Error } from "./errors.js";
 import type { Dtype } from "./dtype.js";
 
+/** The wasm stack pointer, which h5wasm does not export. */
+interface WasmStack {
+  save(): number;
+  restore(pointer: number): void;
+}
+
 // Loaded once when this module is imported, so `new H5Logger()` can be synchronous.
-const Module = await h5wasm.ready;
+const { Module, stack } = await load();
 // Turn HDF5's stderr dumps into JavaScript exceptions we can rephrase.
 Module.activate_throwing_error_handler();
 
@@ -51,13 +56,58 @@ export interface DatasetInfo {
   variableLengthString: boolean;
 }
 
+/**
+ * Load h5wasm and keep hold of its stack pointer. An HDF5 error reaches us as a JavaScript
+ * exception thrown from inside the wasm code, which skips the epilogues of the C frames it
+ * crosses: each error leaves ~1 KB of h5wasm's 2 MB stack allocated, and after ~2,200 errors
+ * h5wasm aborts ("bad_cast was thrown in -fno-exceptions mode") or writes past its stack.
+ * h5wasm exports no stackSave/stackRestore, so we take them from the wasm instance as it is
+ * created: WebAssembly.instantiate is wrapped while h5wasm loads, and only then. If h5wasm was
+ * loaded before us, `stack` is null and errors leak as before (see RELIABILITY.md).
+ */
+async function load() {
+  // Typed here: the project's lib settings carry no WebAssembly declarations.
+  const wasm = (globalThis as unknown as { WebAssembly: { instantiate: (...args: unknown[]) => Promise<unknown> } }).WebAssembly;
+  const instantiate = wasm.instantiate;
+  let stack: WasmStack | null = null;
+  wasm.instantiate = async (...args: unknown[]) => {
+    const result = (await instantiate.apply(wasm, args)) as { instance?: { exports: object }; exports?: object };
+    const exports = (result.instance ?? result).exports as Record<string, unknown>;
+    const save = exports.emscripten_stack_get_current;
+    const restore = exports._emscripten_stack_restore;
+    if (stack === null && "H5Fopen" in exports && typeof save === "function" && typeof restore === "function") {
+      stack = { save: save as () => number, restore: restore as (pointer: number) => void };
+    }
+    return result;
+  };
+  try {
+    const { default: h5wasm } = await import("h5wasm/node");
+    return { Module: await h5wasm.ready, stack: stack as WasmStack | null };
+  } finally {
+    wasm.instantiate = instantiate;
+  }
+}
+
 /** Run an h5wasm call, turning its exceptions into an {@link HDF5Error} that says what we were doing. */
 function call<T>(doing: string, fn: () => T): T {
+  const pointer = stack?.save() ?? 0;
   try {
     return fn();
   } catch (err) {
+    repair(pointer);
     throw new HDF5Error(`${doing}: ${summariseHdf5Error(err)}`, { cause: err });
   }
+}
+
+/**
+ * Undo what an exception thrown through the wasm code leaves behind: the stack frames it
+ * skipped, and the temporary file h5wasm's error handler opens to format the message and
+ * never closes (one file descriptor per error otherwise, until the process runs out).
+ */
+function repair(pointer: number): void {
+  if (stack) stack.restore(pointer);
+  const fs = Module.FS as unknown as { streams: ({ path?: string } | null)[]; close(stream: object): void };
+  for (const stream of fs.streams) if (stream?.path?.startsWith("/tmp/tmpfile_")) fs.close(stream);
 }
 
 /** Reduce an HDF5 error stack (dozens of lines) to its most specific line. */
@@ -68,8 +118,19 @@ export function summariseHdf5Error(err: unknown): string {
   const entries = lines.filter((l) => /^#\d+:/.test(l)).map((l) => l.replace(/^#\d+:.*?\):\s*/, ""));
   const minors = lines.filter((l) => l.startsWith("minor:")).map((l) => l.replace(/^minor:\s*/, ""));
   const deepest = entries.at(-1);
+  // A failed read or write quotes the operating system's error, which says what to do.
+  const system = /error message = '([^']+)'/.exec(text)?.[1];
+  if (deepest && system) return `${deepest.replace(/: time = .*$/, "")}: ${explainSystemError(system)}`;
   if (deepest) return minors.at(-1) ? `${deepest} (${minors.at(-1)})` : deepest;
   return lines.find((l) => l.length > 0) ?? "unknown HDF5 error";
+}
+
+/** The operating system's error message, with what it means for a logger. */
+function explainSystemError(message: string): string {
+  if (/no space left/i.test(message)) return `the disk is full (${message})`;
+  if (/file too large/i.test(message)) return `the file reached the largest size this process or file system allows (${message})`;
+  if (/quota/i.test(message)) return `the disk quota is used up (${message})`;
+  return message;
 }
 
 /** Create (or truncate) a file with libver v110, the format SWMR needs and HDF5 1.10 readers open. */
@@ -261,6 +322,13 @@ export function appendRows(
   else writeStrings(file, path, count, offset, strides, data);
 }
 
+/** Set the number of rows of a dataset (axis 0), keeping its row shape: used to drop rows that a failed write left behind. */
+export function resizeRows(file: FileHandle, path: string, rows: number): void {
+  const shape = [BigInt(rows), ...datasetInfo(file, path).shape.slice(1).map(BigInt)];
+  const status = call(`cannot resize ${path} to ${rows} rows`, () => Module.resize_dataset(file.id, path, shape));
+  if (status < 0) throw new HDF5Error(`cannot resize ${path} to ${rows} rows`);
+}
+
 function writeBytes(file: FileHandle, path: string, count: bigint[], offset: bigint[], strides: bigint[], data: ArrayBufferView): void {
   const ptr = scratch(data.byteLength);
   Module.HEAPU8.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), ptr);
@@ -323,7 +391,8 @@ export function datasetInfo(file: FileHandle, path: string): DatasetInfo {
     dtype,
     storedType,
     shape: (m.shape ?? []).map(Number),
-    maxshape: (m.maxshape ?? []).map((d: number | bigint) => (BigInt(d) === H5S_UNLIMITED || Number(d) < 0 ? null : Number(d))),
+    // h5wasm hands maxshape over as doubles: H5S_UNLIMITED (2^64 - 1) arrives rounded up to 2^64.
+    maxshape: (m.maxshape ?? []).map((d: number | bigint) => (BigInt(d) >= H5S_UNLIMITED || Number(d) < 0 ? null : Number(d))),
     chunks: m.chunks ? m.chunks.map(Number) : null,
     elementSize: m.size,
     variableLengthString: m.type === H5T_STRING && m.vlen,

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readAttributes } from "./attributes.js";
 import type { Dtype, TypedArray } from "./dtype.js";
+import { openCrashedCopy, writerDied, writerGone } from "./crashed.js";
 import { ClosedError, FileError, InvalidNameError } from "./errors.js";
 import * as hdf5 from "./hdf5.js";
 import { hdf5Path } from "./names.js";
@@ -74,6 +75,11 @@ function stamp(filename: string): string {
  *
  * A file that a writer is writing with concurrent readers on is opened in HDF5's SWMR read
  * mode; {@link refresh} (and {@link follow}) then pick up the rows appended since.
+ *
+ * A file whose writer crashed (HDF5's "open for write" flags still set, no live writer
+ * holding its lock) is read from a private copy in the temp directory, with the flags
+ * cleared there: the file itself is not modified. The copy is deleted when the reader closes;
+ * it shows the file as it was when opened. `H5Logger.recover()` repairs the file itself.
  */
 export class H5Reader implements Disposable {
   /** The file read. */
@@ -83,9 +89,12 @@ export class H5Reader implements Disposable {
   #live: boolean;
   #stamp: string;
   #closed = false;
+  /** Deletes the private copy of a crashed file; set only for such a reader. */
+  readonly #dispose: (() => void) | undefined;
 
-  private constructor(file: hdf5.FileHandle, filename: string, owned: boolean, live: boolean) {
+  private constructor(file: hdf5.FileHandle, filename: string, owned: boolean, live: boolean, dispose?: () => void) {
     this.#file = file;
+    this.#dispose = dispose;
     this.filename = filename;
     this.#owned = owned;
     this.#live = live;
@@ -107,11 +116,12 @@ export class H5Reader implements Disposable {
         return H5Reader.openSync(resolved);
       } catch (err) {
         if (timeout <= 0) throw err;
-        if (Date.now() + retryEvery > giveUpAt) {
+        if (Date.now() >= giveUpAt) {
           throw new FileError(resolved, `could not be opened for reading within ${timeout} ms: ${(err as Error).message}`, { cause: err });
         }
       }
-      await sleep(retryEvery);
+      // The last pause is cut short so that the last try falls on the timeout, not before it.
+      await sleep(Math.max(0, Math.min(retryEvery, giveUpAt - Date.now())));
     }
   }
 
@@ -125,6 +135,10 @@ export class H5Reader implements Disposable {
     } catch (err) {
       throw new FileError(resolved, `is not a readable HDF5 file: ${(err as Error).message}`, { cause: err });
     }
+    if (state === "exclusive" && writerGone(resolved)) {
+      const copy = openCrashedCopy(resolved);
+      return new H5Reader(copy.handle, resolved, true, false, copy.dispose);
+    }
     if (state === "exclusive") {
       throw new FileError(
         resolved,
@@ -132,7 +146,9 @@ export class H5Reader implements Disposable {
       );
     }
     try {
-      return new H5Reader(hdf5.openFile(resolved, state === "swmr" ? "Sr" : "r"), resolved, true, state === "swmr");
+      // A SWMR writer that died left its flags on: the file opens, but no one will append.
+      const live = state === "swmr" && !writerDied(resolved);
+      return new H5Reader(hdf5.openFile(resolved, state === "swmr" ? "Sr" : "r"), resolved, true, live);
     } catch (err) {
       throw new FileError(resolved, `cannot be opened for reading: ${(err as Error).message}`, { cause: err });
     }
@@ -156,14 +172,14 @@ export class H5Reader implements Disposable {
    */
   refresh(): boolean {
     this.#check();
-    if (!this.#owned) return false;
+    if (!this.#owned || this.#dispose) return false;
     const now = stamp(this.filename);
     if (now === this.#stamp) return false;
     const state = writerState(this.filename);
     if (state === "exclusive") return false; // a writer is between modes; keep the last consistent view
     hdf5.closeFile(this.#file);
     this.#file = hdf5.openFile(this.filename, state === "swmr" ? "Sr" : "r");
-    this.#live = state === "swmr";
+    this.#live = state === "swmr" && !writerDied(this.filename);
     this.#stamp = now;
     return true;
   }
@@ -240,7 +256,11 @@ export class H5Reader implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#owned) hdf5.closeFile(this.#file);
+    try {
+      if (this.#owned) hdf5.closeFile(this.#file);
+    } finally {
+      this.#dispose?.();
+    }
   }
 
   /** `using reader = ...` closes it at the end of the block. */

@@ -172,6 +172,8 @@ export function encodeRow(dataset: string, spec: RowSpec, value: unknown, target
 function writeElement(dataset: string, dtype: Dtype, value: unknown, target: RowBuffer, offset: number): void {
   if (dtype === "string") {
     if (typeof value !== "string") throw new InvalidValueError(dataset, `got ${describe(value)}; this dataset holds strings`);
+    // HDF5 variable-length strings end at the first NUL: storing one would silently cut the string short.
+    if (value.includes("\0")) throw new InvalidValueError(dataset, `got a string that contains a NUL character (\\0), which HDF5 strings cannot hold`);
     (target as string[])[offset] = value;
     return;
   }

@@ -1,0 +1,22 @@
+/**
+ * Baseline: `fs.writeSync` of the same bytes to a plain file. No fsync (nor does the logger
+ * fsync): both measure the way to the operating system's page cache.
+ *
+ * @module
+ */
+import fs from "node:fs";
+import { now } from "../measure.js";
+
+/** Write `rows` times the bytes of `row`; returns milliseconds. */
+export function writeSyncRows(file: string, row: ArrayBufferView, rows: number): number {
+  const t0 = now();
+  const fd = fs.openSync(file, "w");
+  const bytes = new Uint8Array(row.buffer, row.byteOffset, row.byteLength);
+  for (let r = 0; r < rows; r++) {
+    bytes[0] = r & 0xff;
+    let written = 0;
+    while (written < bytes.byteLength) written += fs.writeSync(fd, bytes, written);
+  }
+  fs.closeSync(fd);
+  return now() - t0;
+}

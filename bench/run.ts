@@ -1,0 +1,63 @@
+/**
+ * `npm run bench [-- --full] [-- --json] [-- --only=scalars,wide]`: every case of issue 4 and
+ * its baselines, in one run, with a table of case, ours, baseline, ratio, target and whether
+ * it holds. Small sizes by default; `--full` uses the issue's sizes.
+ *
+ * @module
+ */
+import { largeArraysCase, smallArraysCase } from "./cases/arrays.js";
+import { latencyCase } from "./cases/latency.js";
+import { memoryCase } from "./cases/memory.js";
+import { readingCase } from "./cases/reading.js";
+import { scalarsCase } from "./cases/scalars.js";
+import { wideCase } from "./cases/wide.js";
+import { describeMachine, formatMachine } from "./machine.js";
+import { TempDir } from "./measure.js";
+import type { Result } from "./result.js";
+import { DEFAULT_SIZES, FULL_SIZES, type Sizes } from "./sizes.js";
+import { formatJson, formatTable } from "./table.js";
+
+type Case = (sizes: Sizes, tmp: TempDir) => Promise<Result[]>;
+
+const CASES: Record<string, Case> = {
+  scalars: scalarsCase,
+  wide: wideCase,
+  small: smallArraysCase,
+  large: largeArraysCase,
+  memory: memoryCase,
+  reading: readingCase,
+  latency: latencyCase,
+};
+
+const args = process.argv.slice(2);
+const full = args.includes("--full");
+const json = args.includes("--json");
+const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const unknown = args.filter((a) => a !== "--full" && a !== "--json" && !a.startsWith("--only="));
+if (unknown.length > 0 || (only && only.some((c) => !(c in CASES)))) {
+  console.error(`usage: npm run bench -- [--full] [--json] [--only=${Object.keys(CASES).join(",")}]`);
+  process.exit(2);
+}
+
+const sizes = full ? FULL_SIZES : DEFAULT_SIZES;
+const machine = describeMachine();
+const tmp = new TempDir();
+const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+
+log(formatMachine(machine));
+log(`Sizes: ${full ? "--full (issue 4)" : "default (small; --full for issue 4's)"}, ${sizes.reps} repetitions, median reported\n`);
+
+const results: Result[] = [];
+const started = performance.now();
+for (const [name, run] of Object.entries(CASES)) {
+  if (only && !only.includes(name)) continue;
+  const t0 = performance.now();
+  const out = await run(sizes, tmp);
+  results.push(...out);
+  log(`  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+log(`  total: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+
+if (json) process.stdout.write(`${formatJson(machine, { full, only: only ?? null }, results)}\n`);
+else log(formatTable(results));
+tmp.remove();

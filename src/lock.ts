@@ -1,0 +1,214 @@
+/**
+ * One writer per file, across processes: `<file>.lock`, created with the `wx` flag (fails
+ * when it exists), holds JSON `{ pid, hostname, startedAt }` of the writer. HDF5's own file
+ * locking cannot do this here: Emscripten stubs out `flock`.
+ *
+ * A lock whose process is gone (same host, `kill(pid, 0)` fails with ESRCH, or the pid now
+ * belongs to a process that started later) is stale: {@link acquireLock} takes it over and
+ * says so. A lock from another host cannot be checked and is never taken over.
+ *
+ * @module
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { FileError, LockedError } from "./errors.js";
+
+/** Who holds a lock, as its lock file says. */
+export interface LockHolder {
+  /** Process id of the writer. */
+  pid: number;
+  /** Host the writer runs on. */
+  hostname: string;
+  /** When the writer took the lock (ISO 8601). */
+  startedAt: string;
+  /** Linux only: the writer's start time in clock ticks since boot, which tells a reused pid apart. */
+  processStart?: number;
+}
+
+/** What a lock file says about the file's writer. */
+export type LockState =
+  | { state: "none" }
+  | { state: "alive" | "dead" | "unknown"; holder: LockHolder }
+  /** Empty or not JSON: a writer is creating it right now (`dead` once it is old). */
+  | { state: "unreadable"; dead: boolean };
+
+/** A lock this process holds. */
+export interface WriterLock {
+  /** The lock file. */
+  readonly path: string;
+  /** What it says: this process. */
+  readonly holder: LockHolder;
+  /** The writer whose stale lock was taken over: it ended without closing the file. */
+  readonly replaced: LockHolder | null;
+  /** Remove the lock file, if it is still ours. Safe to call twice. */
+  release(): void;
+}
+
+/** A lock file this old that is still empty was left by a writer that died creating it. */
+const UNREADABLE_GRACE_MS = 5_000;
+/** A takeover marker this old was left by a process that died taking a stale lock over. */
+const TAKEOVER_GRACE_MS = 10_000;
+
+/** The lock file of `file`: beside the real file (symlinks resolved), named `<name>.lock`. */
+export function lockPath(file: string): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    real = path.join(fs.realpathSync(path.dirname(path.resolve(file))), path.basename(file));
+  }
+  return `${real}.lock`;
+}
+
+/** What the lock file of `file` says, and whether its writer still runs. */
+export function inspectLock(file: string): LockState {
+  const found = readLock(lockPath(file));
+  if (found === null) return { state: "none" };
+  if ("unreadable" in found) return { state: "unreadable", dead: found.age > UNREADABLE_GRACE_MS };
+  return { state: liveness(found.holder), holder: found.holder };
+}
+
+/**
+ * Take the writer lock of `file`, taking over a stale one.
+ * @throws LockedError naming the holder when a live writer (or one on another host) holds it
+ */
+export function acquireLock(file: string): WriterLock {
+  const lock = lockPath(file);
+  const holder: LockHolder = { pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() };
+  const start = processStart(process.pid);
+  if (start !== undefined) holder.processStart = start;
+  const text = `${JSON.stringify(holder)}\n`;
+  let replaced: LockHolder | null = null;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (create(file, lock, text)) return held(lock, holder, text, replaced);
+    const found = readLock(lock);
+    if (found === null) continue; // released in between: try again
+    if ("unreadable" in found) {
+      if (found.age <= UNREADABLE_GRACE_MS) throw new LockedError(file, `another writer is taking the lock ${lock} right now; try again, or write to another file`);
+      takeOver(file, lock, found.raw);
+      continue;
+    }
+    const state = liveness(found.holder);
+    if (state !== "dead") throw lockedBy(file, lock, found.holder, state);
+    takeOver(file, lock, found.raw);
+    replaced = found.holder;
+  }
+  throw new LockedError(file, `could not take the lock ${lock}: other writers keep taking it; try again`);
+}
+
+/** The error for a lock held by `holder`. */
+function lockedBy(file: string, lock: string, holder: LockHolder, state: "alive" | "unknown"): LockedError {
+  const who = `pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt}`;
+  if (state === "alive") {
+    const self = holder.pid === process.pid && holder.hostname === os.hostname();
+    const what = self ? "this process (another copy of h5logger?)" : "another process";
+    return new LockedError(file, `is being written by ${what} (${who}); close that writer first, or write to another file`);
+  }
+  return new LockedError(
+    file,
+    `is locked by a writer on another host (${who}), which this host cannot check; if no writer runs there, delete ${lock}`,
+  );
+}
+
+function create(file: string, lock: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(lock, "wx");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw new FileError(file, `cannot create its lock file ${lock} (${(err as Error).message}); h5logger needs to create it beside the file`, { cause: err });
+  }
+  try {
+    // One write right after creating it: readers see it empty only for an instant.
+    fs.writeSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
+}
+
+function held(lock: string, holder: LockHolder, text: string, replaced: LockHolder | null): WriterLock {
+  let released = false;
+  return {
+    path: lock,
+    holder,
+    replaced,
+    release() {
+      if (released) return;
+      released = true;
+      const found = readLock(lock);
+      // Someone may have deleted our lock and another writer taken it: leave theirs alone.
+      if (found !== null && found.raw === text) fs.rmSync(lock, { force: true });
+    },
+  };
+}
+
+type Found = { holder: LockHolder; raw: string } | { unreadable: true; raw: string; age: number };
+
+function readLock(lock: string): Found | null {
+  let raw: string;
+  let mtime: number;
+  try {
+    raw = fs.readFileSync(lock, "utf8");
+    mtime = fs.statSync(lock).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+  try {
+    const holder = JSON.parse(raw) as LockHolder;
+    if (Number.isSafeInteger(holder.pid) && holder.pid > 0 && typeof holder.hostname === "string") return { holder, raw };
+  } catch {
+    // not JSON: handled below
+  }
+  return { unreadable: true, raw, age: Date.now() - mtime };
+}
+
+/** Whether the process that wrote a lock still runs. */
+function liveness(holder: LockHolder): "alive" | "dead" | "unknown" {
+  if (holder.hostname !== os.hostname()) return "unknown";
+  try {
+    process.kill(holder.pid, 0);
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user.
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return "dead";
+  }
+  // The pid exists; it may have been reused (containers restart with the same pids).
+  const now = processStart(holder.pid);
+  if (holder.processStart !== undefined && now !== undefined && now !== holder.processStart) return "dead";
+  return "alive";
+}
+
+/** Linux: field 22 of /proc/PID/stat, the process start time in clock ticks after boot. */
+function processStart(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces: count from its end.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const value = Number(fields[19]);
+    return Number.isSafeInteger(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Remove a stale lock, unless someone changed it meanwhile. A marker file makes this a
+ * critical section: two processes that find the same stale lock cannot both replace it.
+ */
+function takeOver(file: string, lock: string, staleText: string): void {
+  const marker = `${lock}.takeover`;
+  const busy = () => new LockedError(file, `another process is taking over the stale lock ${lock} right now; try again`);
+  if (!create(file, marker, String(process.pid))) {
+    const stat = fs.statSync(marker, { throwIfNoEntry: false });
+    if (stat && Date.now() - stat.mtimeMs <= TAKEOVER_GRACE_MS) throw busy();
+    fs.rmSync(marker, { force: true });
+    if (!create(file, marker, String(process.pid))) throw busy();
+  }
+  try {
+    if (readLock(lock)?.raw === staleText) fs.rmSync(lock, { force: true });
+  } finally {
+    fs.rmSync(marker, { force: true });
+  }
+}

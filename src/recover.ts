@@ -1,0 +1,123 @@
+/**
+ * Recovery of a file whose writer crashed: no HDF5 tools needed.
+ *
+ * A writer killed with `kill -9` leaves HDF5's "open for write" flags set in the superblock,
+ * and its lock file behind. Every row it flushed is in the file; HDF5 refuses to open the
+ * file until the flags are cleared. {@link recover} clears them (as `h5clear -s` does) once
+ * it has made sure that no writer still runs, and reports what the file holds.
+ *
+ * A new writer recovers by itself when that is safe, that is when the lock file proves the
+ * previous writer dead (see {@link recoverForWriter}); otherwise it refuses, naming the one
+ * command that fixes it.
+ *
+ * @module
+ */
+import fs from "node:fs";
+import { FileError, LockedError } from "./errors.js";
+import * as hdf5 from "./hdf5.js";
+import { type LockHolder, type WriterLock, acquireLock } from "./lock.js";
+import { resolveFilename } from "./options.js";
+import { clearConsistencyFlags, readSuperblock } from "./superblock.js";
+
+/** One dataset of a recovered file. */
+export interface RecoveredDataset {
+  /** Full path, like `train/loss`. */
+  name: string;
+  /** Rows in the file. */
+  rows: number;
+  /** h5logger's dtype name, or the stored type (numpy style) when h5logger does not write it. */
+  dtype: string;
+}
+
+/** What {@link recover} did and found. */
+export interface RecoveryReport {
+  /** The file. */
+  file: string;
+  /** Whether HDF5's "open for write" flags were set (the writer never closed the file) and are now cleared. */
+  flagsCleared: boolean;
+  /** The writer whose stale lock was removed: it ended without releasing it. */
+  staleLock: LockHolder | null;
+  /** What the file holds now. */
+  datasets: RecoveredDataset[];
+}
+
+/**
+ * Make a file whose writer crashed readable again: clear its consistency flags and remove
+ * its stale lock, then open it read-only and report what it holds. Harmless on a file that
+ * was closed properly (nothing is written then).
+ *
+ * @throws LockedError when a writer still holds the file (its pid is in the message)
+ * @throws FileError when the file does not exist, is not HDF5, or HDF5 cannot open it even with its flags cleared
+ */
+export function recover(filename: string): RecoveryReport {
+  const file = resolveFilename(filename);
+  if (!fs.existsSync(file)) throw new FileError(file, "does not exist");
+  superblockOf(file);
+  const lock = acquireLock(file);
+  try {
+    const { changed } = clearConsistencyFlags(file);
+    return { file, flagsCleared: changed, staleLock: lock.replaced, datasets: describe(file, changed) };
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * For a new writer holding `lock`: recover the file if its previous writer crashed and the
+ * lock proves it dead; returns what was done, or null when there was nothing to do.
+ * @param append - whether the writer opens the existing file (false: it replaces it)
+ * @throws LockedError when the flags are set but no lock proves their writer gone
+ */
+export function recoverForWriter(file: string, lock: WriterLock, append: boolean): RecoveryReport | null {
+  const flagged = append && fs.existsSync(file) && isFlagged(file);
+  if (flagged && lock.replaced === null) {
+    throw new LockedError(
+      file,
+      `was not closed by its last writer (HDF5's "open for write" flags are set) and no h5logger lock shows that writer ended; it may be another program still writing. If nothing writes it, run \`npx h5logger recover ${file}\`, then open it again`,
+    );
+  }
+  if (!flagged && lock.replaced === null) return null;
+  const changed = flagged && clearConsistencyFlags(file).changed;
+  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, datasets: flagged ? describe(file, changed) : [] };
+  const who = lock.replaced ? `pid ${lock.replaced.pid}, since ${lock.replaced.startedAt}` : "unknown";
+  const what = changed ? `recovered the file (cleared HDF5's "open for write" flags; ${report.datasets.length} datasets)` : "took over its stale lock";
+  process.emitWarning(`${file}: its previous writer (${who}) ended without closing it; ${what}`, { code: "H5LOGGER_RECOVERED" });
+  return report;
+}
+
+/** Whether a v3 superblock (the only one whose flags HDF5 checks) says a writer has the file open. */
+function isFlagged(file: string): boolean {
+  let sb: ReturnType<typeof readSuperblock>;
+  try {
+    sb = readSuperblock(file);
+  } catch {
+    return false; // not HDF5: opening it for appending says so
+  }
+  return sb.version >= 3 && (sb.openForWrite || sb.swmrWrite);
+}
+
+function superblockOf(file: string): ReturnType<typeof readSuperblock> {
+  try {
+    return readSuperblock(file);
+  } catch (err) {
+    throw new FileError(file, `cannot be recovered: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function describe(file: string, flagsCleared: boolean): RecoveredDataset[] {
+  let handle: hdf5.FileHandle;
+  try {
+    handle = hdf5.openFile(file, "r");
+  } catch (err) {
+    const done = flagsCleared ? "its consistency flags are cleared, but " : "";
+    throw new FileError(file, `${done}HDF5 cannot open it: ${(err as Error).message}; the file may be damaged beyond what h5logger repairs`, { cause: err });
+  }
+  try {
+    return hdf5.listDatasets(handle).map((path) => {
+      const info = hdf5.datasetInfo(handle, path);
+      return { name: path.slice(1), rows: info.shape[0] ?? 1, dtype: info.dtype ?? info.storedType };
+    });
+  } finally {
+    hdf5.closeFile(handle);
+  }
+}

@@ -1,0 +1,38 @@
+/** The public surface, listed by hand: any change to what h5logger exports shows up here in review. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as h5logger from "../src/index.js";
+
+test("the package exports exactly these names", () => {
+  assert.deepEqual(Object.keys(h5logger).sort(), [
+    "ClosedError",
+    "DatasetView",
+    "FileError",
+    "H5Logger",
+    "H5LoggerError",
+    "H5Reader",
+    "HDF5Error",
+    "InvalidNameError",
+    "InvalidOptionError",
+    "InvalidValueError",
+    "LockedError",
+    "isH5LoggerError",
+  ]);
+});
+
+test("H5Logger has these static and instance members", () => {
+  const statics = Object.getOwnPropertyNames(h5logger.H5Logger).filter((n) => !["length", "name", "prototype"].includes(n));
+  assert.deepEqual(statics.sort(), ["open", "openSync", "recover"]);
+  const members = Object.getOwnPropertyNames(h5logger.H5Logger.prototype).filter((n) => n !== "constructor");
+  assert.deepEqual(members.sort(), ["close", "closeForExit", "concurrentReaders", "enableConcurrentReaders", "flush", "log", "open", "setAttrs"]);
+});
+
+test("the package.json exports map points at the built entry and its types", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+  assert.equal(pkg.name, "h5logger");
+  assert.equal(pkg.type, "module");
+  assert.deepEqual(pkg.exports["."], { types: "./dist/index.d.ts", import: "./dist/index.js" });
+  assert.equal(pkg.bin.h5logger, "./dist/cli.js");
+  assert.deepEqual(Object.keys(pkg.dependencies), ["h5wasm"]);
+});

@@ -1,0 +1,350 @@
+/**
+ * Concurrent readers (HDF5's SWMR mode): a writer in one process logs at full speed while
+ * readers in other processes — h5logger's `follow()` and h5py's `refresh()` — check every row
+ * they see against the formula the writer logs (row i of name0 = i, of name1 = i * 0.5; see
+ * fixtures/swmr_writer.ts). Also: memory over many polls, and the errors SWMR forces on us.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { type TestContext, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { FileError, H5Logger, InvalidNameError, InvalidValueError } from "../src/index.js";
+import { PYTHON, have, python, tempDir } from "./helpers/interop.js";
+
+const FIXTURES = path.join(import.meta.dirname, "fixtures");
+// tsx re-transforms h5wasm's 4 MB bundle at every start; this loader spares each child seconds.
+const NODE_ARGS = ["--import", "tsx", "--import", path.join(import.meta.dirname, "helpers", "h5wasm-loader.mjs")];
+const H5PY = spawnSync(PYTHON, ["-c", "import h5py"]).status === 0;
+
+const FLUSH_EVERY = 200;
+const POLL_EVERY = 50;
+const WRITE_SECONDS = 2.5;
+/** How long the writer has been writing when readers that join mid-write open the file. */
+const JOIN_AFTER = 500;
+/**
+ * A row should be seen within flushEvery + one poll. The machine running the tests may be
+ * loaded (2 cores shared with other suites), so the bounds add slack, and what was measured is
+ * printed next to them. A writer at full speed also makes each poll bring hundreds of
+ * thousands of rows that the reader checks one by one, which delays its next poll: there only
+ * the median is held to a bound.
+ */
+const PACED_BOUNDS = { median: FLUSH_EVERY + POLL_EVERY + 500, max: FLUSH_EVERY + POLL_EVERY + 1500 };
+const FULL_SPEED_BOUNDS = { median: FLUSH_EVERY + POLL_EVERY + 1250, max: Number.POSITIVE_INFINITY };
+const END_BOUND = 2 * POLL_EVERY + 2000;
+const STRINGS_MESSAGE =
+  "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
+
+interface Child {
+  process: ChildProcess;
+  /** Every JSON line printed so far. */
+  lines: Record<string, unknown>[];
+  /** Resolves with the first line that matches. */
+  waitFor(match: (line: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>>;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; stderr: string }>;
+  /** Tell a follower to open the file now (a line on its stdin). */
+  go(): void;
+}
+
+/** Start a fixture; it is killed when the test ends if it is still running. */
+function start(t: TestContext, command: string, args: string[], timeoutMs = 45_000): Child {
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    let newline = stdout.indexOf("\n");
+    while (newline >= 0) {
+      const line = JSON.parse(stdout.slice(0, newline)) as Record<string, unknown>;
+      stdout = stdout.slice(newline + 1);
+      lines.push(line);
+      for (const waiter of waiters.filter((w) => w.match(line))) {
+        waiter.resolve(line);
+        waiters.splice(waiters.indexOf(waiter), 1);
+      }
+      newline = stdout.indexOf("\n");
+    }
+  });
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
+  const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  t.after(() => {
+    clearTimeout(killer);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  void exited.then(() => clearTimeout(killer));
+  const name = `${path.basename(args.find((a) => a.includes("fixtures")) ?? command)}`;
+  return {
+    process: child,
+    lines,
+    exited,
+    go: () => child.stdin?.end("go\n"),
+    waitFor(match, what) {
+      const found = lines.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        waiters.push({ match, resolve });
+        void exited.then(({ code, stderr }) => reject(new Error(`${name} exited (${code}) before ${what}:\n${stderr}`)));
+      });
+    },
+  };
+}
+
+function nodeFixture(t: TestContext, script: string, ...args: string[]): Child {
+  return start(t, process.execPath, [...NODE_ARGS, path.join(FIXTURES, script), ...args]);
+}
+
+function h5pyFollower(t: TestContext, file: string): Child {
+  return start(t, PYTHON, [path.join(FIXTURES, "swmr_follower.py"), file, String(POLL_EVERY), "40"]);
+}
+
+/** The report a follower prints when it ends; fails with its stderr when it printed none. */
+async function report(child: Child): Promise<Record<string, unknown>> {
+  const { code, stderr } = await child.exited;
+  const done = child.lines.find((l) => l.event === "done");
+  assert.ok(done, `follower exited (${code}) without a report:\n${stderr}`);
+  return done;
+}
+
+interface Scenario {
+  /** How concurrent readers come on (see fixtures/swmr_writer.ts). */
+  mode: "declared" | "enable" | "ndatasets";
+  /** `full`: as fast as the writer can; `paced`: 20 rows every 2 ms, flushed by the flushEvery policy. */
+  pace: "full" | "paced";
+  nodeReaders: number;
+  h5pyReaders: number;
+  /**
+   * Readers open before the writer starts (the file does not exist yet), or join once the
+   * writer has been writing for {@link JOIN_AFTER} ms.
+   */
+  readersFirst: boolean;
+}
+
+/**
+ * Run one writer and its followers to the end, then check each follower's report in a subtest:
+ * every row the writer logged, each checked by value, with no error along the way; the lag between
+ * logging a row and seeing it; and (Node) how soon after the writer closed the follower ended.
+ */
+async function scenario(t: TestContext, { mode, pace, nodeReaders, h5pyReaders, readersFirst }: Scenario): Promise<void> {
+  const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
+  const followers: { kind: "Node" | "h5py"; child: Child }[] = [];
+  for (let i = 0; i < nodeReaders; i++) followers.push({ kind: "Node", child: nodeFixture(t, "swmr_follower.ts", file, String(POLL_EVERY)) });
+  for (let i = 0; i < (H5PY ? h5pyReaders : 0); i++) followers.push({ kind: "h5py", child: h5pyFollower(t, file) });
+  // Loaded first (a Node child takes a second or more to start), so that they open when we say.
+  await Promise.all(followers.map(({ child }) => child.waitFor((l) => l.event === "ready", "it was ready")));
+  let writer: Child;
+  if (readersFirst) {
+    for (const { child } of followers) child.go();
+    await sleep(100);
+    assert.equal(fs.existsSync(file), false, "the readers were meant to open before the file exists");
+    writer = nodeFixture(t, "swmr_writer.ts", file, mode, pace, String(WRITE_SECONDS), String(FLUSH_EVERY));
+  } else {
+    writer = nodeFixture(t, "swmr_writer.ts", file, mode, pace, String(WRITE_SECONDS), String(FLUSH_EVERY));
+    await writer.waitFor((l) => l.event === "swmr", "concurrent readers were on");
+    await sleep(JOIN_AFTER);
+    for (const { child } of followers) child.go();
+  }
+  const closed = await writer.waitFor((l) => l.event === "closed", "it closed the file");
+  const rows = closed.rows as number;
+  const closedAt = closed.at as number;
+  assert.equal((await writer.exited).code, 0);
+  t.diagnostic(`writer (${mode}, ${pace}) logged ${rows.toLocaleString("en")} rows of name0 and name1 in ${WRITE_SECONDS} s`);
+  assert.ok(rows > 2_000, `the writer logged only ${rows} rows`);
+  const bounds = pace === "full" ? FULL_SPEED_BOUNDS : PACED_BOUNDS;
+
+  const reports = await Promise.all(followers.map(async ({ kind, child }) => ({ kind, report: await report(child) })));
+  for (const [i, { kind, report: r }] of reports.entries()) {
+    await t.test(`${kind} follower ${i + 1} saw every row, by value, in order`, (st) => {
+      if (kind === "h5py" && !have(st, "h5py")) return;
+      assert.equal(r.errorCount, 0, `errors seen while following:\n${(r.errors as string[]).join("\n")}`);
+      assert.notEqual(r.timedOut, true, "the follower never saw the writer close the file");
+      assert.deepEqual(r.rows, { name0: rows, name1: rows, "name0.time": rows });
+      const ended = (r.endedAt as number) - closedAt;
+      st.diagnostic(
+        `rows logged after it opened were seen after ${r.medianLagMs} ms (median) / ${r.maxLagMs} ms (max) over ${r.updates} updates ` +
+          `(bounds ${bounds.median} / ${bounds.max}: flushEvery ${FLUSH_EVERY} + poll ${POLL_EVERY} + slack); ended ${ended} ms after the writer closed`,
+      );
+      // Seen while being written, not all at once when the writer closes (paced, the reader keeps up: in several steps).
+      // (The margin keeps out rows first seen in the writer's last flush, made by close().)
+      const firstSeen = (r.firstUpdateAt as number) - closedAt;
+      assert.ok(r.firstUpdateAt !== 0 && firstSeen < -200, `rows logged after the follower opened were first seen ${firstSeen} ms after the writer closed`);
+      if (pace === "paced") assert.ok((r.updates as number) >= 3, `only ${r.updates} polls showed rows logged after the follower opened the file`);
+      assert.ok((r.medianLagMs as number) <= bounds.median, `rows took ${r.medianLagMs} ms (median) to be seen (bound ${bounds.median} ms)`);
+      assert.ok((r.maxLagMs as number) <= bounds.max, `a row took ${r.maxLagMs} ms to be seen (bound ${bounds.max} ms)`);
+      if (kind === "Node") {
+        assert.equal(r.live, false);
+        assert.ok(ended <= END_BOUND, `follow() ended ${ended} ms after the writer closed (bound ${END_BOUND} ms)`);
+      }
+    });
+  }
+}
+
+test("declared up front (concurrentReaders + datasets), full speed: a Node and an h5py follower see every row", (t) =>
+  scenario(t, { mode: "declared", pace: "full", nodeReaders: 1, h5pyReaders: 1, readersFirst: false }));
+
+test("enableConcurrentReaders() once every name is logged, full speed: a Node and an h5py follower see every row", (t) =>
+  scenario(t, { mode: "enable", pace: "full", nodeReaders: 1, h5pyReaders: 1, readersFirst: false }));
+
+test("nDatasets: 2 switches concurrent readers on by itself, full speed: a Node and an h5py follower see every row", (t) =>
+  scenario(t, { mode: "ndatasets", pace: "full", nodeReaders: 1, h5pyReaders: 1, readersFirst: false }));
+
+test("readers started before the file exists wait for it, then see every row from the first, within flushEvery + a poll", (t) =>
+  scenario(t, { mode: "declared", pace: "paced", nodeReaders: 1, h5pyReaders: 1, readersFirst: true }));
+
+test("five readers at once (three Node, two h5py) each see every row", (t) =>
+  scenario(t, { mode: "ndatasets", pace: "paced", nodeReaders: 3, h5pyReaders: 2, readersFirst: false }));
+
+test("memory and file handles stay flat over > 10,000 polls of a live file; follow() stops on abort", async (t) => {
+  const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
+  const writer = nodeFixture(t, "swmr_writer.ts", file, "declared", "flushing", "60", "10");
+  await writer.waitFor((l) => l.event === "swmr", "concurrent readers were on");
+  const poller = nodeFixture(t, "swmr_poller.ts", file, "10000", "1000");
+  const { code, stderr } = await poller.exited;
+  assert.equal(code, 0, stderr);
+  writer.process.kill("SIGTERM");
+  const r = poller.lines[0] as { polls: number; reopens: number; ms: number; live: boolean; errors: string[]; rssMB: number[]; fds: number[]; abort: { ms: number; rows: number } };
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.live, true, "the writer should still have been writing");
+  assert.ok(r.polls > 10_000 && r.reopens >= 1000);
+  const growth = Math.max(...r.rssMB) - (r.rssMB[0] as number);
+  t.diagnostic(`${r.polls} polls, ${r.reopens} reopens in ${r.ms} ms: RSS ${r.rssMB[0]} -> ${r.rssMB.at(-1)} MB (max growth ${growth} MB), open fds ${Math.min(...r.fds)}..${Math.max(...r.fds)}`);
+  assert.ok(growth < 50, `RSS grew by ${growth} MB after warm-up: ${r.rssMB.join(", ")}`);
+  assert.equal(Math.max(...r.fds), Math.min(...r.fds), `open file descriptors changed: ${r.fds.join(", ")}`);
+  t.diagnostic(`follow() with an AbortSignal of 300 ms: ended after ${r.abort.ms} ms, having yielded ${r.abort.rows} rows`);
+  assert.ok(r.abort.rows > 0, "follow() yielded nothing from a live writer");
+  assert.ok(r.abort.ms >= 250 && r.abort.ms < 300 + END_BOUND, `follow() ended after ${r.abort.ms} ms`);
+  const closed = await writer.waitFor((l) => l.event === "closed", "it closed the file on SIGTERM");
+  assert.ok((closed.rows as number) > 0);
+});
+
+test("a name beyond nDatasets is a clear error; the logger keeps going", (t) => {
+  const file = path.join(tempDir(t), "n.h5");
+  const logger = new H5Logger(file, { nDatasets: 2 });
+  logger.log("a", 1);
+  assert.equal(logger.concurrentReaders, false);
+  logger.log("b", 2);
+  assert.equal(logger.concurrentReaders, true);
+  assert.throws(() => logger.log("c", 3), (err: unknown) => {
+    assert.ok(err instanceof InvalidNameError);
+    assert.equal(err.message, 'dataset name "c": would be dataset number 3, but nDatasets is 2');
+    return true;
+  });
+  logger.log("a", 4);
+  logger.close();
+  using reader = H5Logger.openSync(file);
+  assert.deepEqual(reader.keys(), ["a", "b"]);
+  assert.deepEqual([...(reader.get("a").slice() as Float64Array)], [1, 4]);
+});
+
+test("a new name once concurrent readers are on is a clear error; the logger keeps going", (t) => {
+  const dir = tempDir(t);
+  const expected = (name: string) =>
+    `dataset name "${name}": cannot be added now: concurrent readers are on, and HDF5 cannot create datasets then; declare it in \`datasets\` or log it before enabling concurrent readers`;
+  const enabled = new H5Logger(path.join(dir, "enabled.h5"));
+  enabled.log("x", 1);
+  enabled.enableConcurrentReaders();
+  enabled.enableConcurrentReaders(); // only the first call has an effect
+  assert.throws(() => enabled.log("y", 1), (err: unknown) => err instanceof InvalidNameError && err.message === expected("y"));
+  assert.throws(() => enabled.log("train/y", [1, 2]), (err: unknown) => err instanceof InvalidNameError && err.message === expected("train/y"));
+  enabled.log("x", 2);
+  enabled.close();
+
+  const declared = new H5Logger(path.join(dir, "declared.h5"), { concurrentReaders: true, datasets: { x: [1, "float"] } });
+  assert.equal(declared.concurrentReaders, true);
+  assert.throws(() => declared.log("z", 1), (err: unknown) => err instanceof InvalidNameError && err.message === expected("z"));
+  declared.log("x", 0.5);
+  declared.close();
+  for (const name of ["enabled.h5", "declared.h5"]) {
+    using reader = H5Logger.openSync(path.join(dir, name));
+    assert.deepEqual(reader.keys(), ["x"]);
+  }
+});
+
+test("strings under SWMR are refused with a clear message, whichever way SWMR comes on", (t) => {
+  const dir = tempDir(t);
+  const refusesStrings = (name: string) => (err: unknown) => err instanceof InvalidValueError && err.message === `${name}: ${STRINGS_MESSAGE}`;
+  // Declared up front.
+  assert.throws(() => new H5Logger(path.join(dir, "declared.h5"), { concurrentReaders: true, datasets: { note: [1, "str"] } }), refusesStrings("note"));
+  assert.throws(
+    () => new H5Logger(path.join(dir, "declared2.h5"), { replaceIfExists: true, concurrentReaders: true, datasets: { note: { dtype: "str", shape: [] } } }),
+    refusesStrings("note"),
+  );
+  // nDatasets: refused at the first log, before anything is written; numbers still go in.
+  const counted = new H5Logger(path.join(dir, "counted.h5"), { nDatasets: 2 });
+  assert.throws(() => counted.log("note", "hello"), refusesStrings("note"));
+  counted.log("a", 1);
+  counted.log("b", 2);
+  assert.equal(counted.concurrentReaders, true);
+  counted.close();
+  // enableConcurrentReaders() after a string was logged: refused, and the logger stays without SWMR.
+  const enabled = new H5Logger(path.join(dir, "enabled.h5"));
+  enabled.log("note", "hello");
+  enabled.log("a", 1);
+  assert.throws(() => enabled.enableConcurrentReaders(), refusesStrings("note"));
+  assert.equal(enabled.concurrentReaders, false);
+  enabled.log("note", "still logging");
+  enabled.close();
+  using reader = H5Logger.openSync(path.join(dir, "enabled.h5"));
+  assert.deepEqual(reader.get("note").slice(), ["hello", "still logging"]);
+});
+
+test("H5Logger.open() gives up after its timeout with a clear error", async (t) => {
+  const dir = tempDir(t);
+  const missing = path.join(dir, "missing.h5");
+  await assert.rejects(H5Logger.open(missing, { timeout: 200, retryEvery: 50 }), (err: unknown) => {
+    assert.ok(err instanceof FileError);
+    assert.match(err.message, /could not be opened for reading within 200 ms: .*does not exist/);
+    return true;
+  });
+  // A writer without concurrent readers holds the file: readers are told why they must wait.
+  const busy = path.join(dir, "busy.h5");
+  const logger = new H5Logger(busy);
+  logger.log("x", 1);
+  logger.flush();
+  await assert.rejects(H5Logger.open(busy, { timeout: 200, retryEvery: 50 }), /open for writing without concurrent readers/);
+  logger.close();
+  using reader = await H5Logger.open(busy, { timeout: 200 });
+  assert.equal(reader.get("x").length, 1);
+});
+
+test("the seed's rank form ([3, \"float\"]) grows along every axis; the first row sets the row shape", async (t) => {
+  if (!have(t, "h5py")) return;
+  const file = path.join(tempDir(t), "rank.h5");
+  const logger = new H5Logger(file, { concurrentReaders: true, timestamps: true, datasets: { img: [3, "float"], vec: [2, "float"] } });
+  const shapes = (f: string) =>
+    python<Record<string, { shape: number[]; maxshape: (number | null)[]; value: unknown }>>(
+      `import sys, json, h5py
+with h5py.File(sys.argv[1], "r", libver="latest", swmr=True) as f:
+    print(json.dumps({k: {"shape": list(f[k].shape), "maxshape": list(f[k].maxshape), "value": f[k][()].tolist()} for k in ["img", "vec", "img.time"]}))`,
+      f,
+    );
+  // h5py reads it while the writer is still writing: empty, unlimited along every axis.
+  const before = shapes(file);
+  assert.deepEqual(before.img?.shape, [0, 0, 0]);
+  assert.deepEqual(before.img?.maxshape, [null, null, null]);
+  assert.deepEqual(before.vec?.maxshape, [null, null]);
+  const rows = [
+    [[1, 2, 3], [4, 5, 6]],
+    [[7, 8, 9], [10, 11, 12]],
+    [[-1, -2, -3], [-4, -5, -6]],
+  ];
+  for (const row of rows) logger.log("img", row);
+  for (let i = 0; i < 4; i++) logger.log("vec", [i, i + 0.5, i + 0.25, i + 0.125, -i]);
+  assert.throws(() => logger.log("img", [[1, 2], [3, 4]]), (err: unknown) => err instanceof InvalidValueError && /row shape \(2, 2\)/.test(err.message));
+  logger.flush();
+  const during = shapes(file);
+  assert.deepEqual(during.img?.shape, [3, 2, 3]);
+  assert.deepEqual(during.img?.value, rows);
+  assert.deepEqual(during.vec?.shape, [4, 5]);
+  assert.deepEqual(during["img.time"]?.shape, [3]);
+  logger.close();
+  const after = shapes(file);
+  assert.deepEqual(after.img?.shape, [3, 2, 3]);
+  assert.deepEqual((after.vec?.value as number[][] | undefined)?.[3], [3, 3.5, 3.25, 3.125, -3]);
+});
