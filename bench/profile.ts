@@ -71,4 +71,6 @@ if (session && out) {
   session.disconnect();
 }
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(`${workload}: ${ms.toFixed(1)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu (${(cpu.system / 1000).toFixed(0)} system)`);
+console.log(
+  `${workload}: ${ms.toFixed(1)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms cpu (${(cpu.system / 1000).toFixed(0)} system)`,
+);

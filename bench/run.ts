@@ -11,6 +11,7 @@ import { memoryCase } from "./cases/memory.js";
 import { readingCase } from "./cases/reading.js";
 import { scalarsCase } from "./cases/scalars.js";
 import { wideCase } from "./cases/wide.js";
+import { removeCompiled } from "./compile.js";
 import { describeMachine, formatMachine } from "./machine.js";
 import { TempDir } from "./measure.js";
 import type { Result } from "./result.js";
@@ -32,9 +33,12 @@ const CASES: Record<string, Case> = {
 const args = process.argv.slice(2);
 const full = args.includes("--full");
 const json = args.includes("--json");
-const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const only = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 const unknown = args.filter((a) => a !== "--full" && a !== "--json" && !a.startsWith("--only="));
-if (unknown.length > 0 || (only && only.some((c) => !(c in CASES)))) {
+if (unknown.length > 0 || only?.some((c) => !(c in CASES))) {
   console.error(`usage: npm run bench -- [--full] [--json] [--only=${Object.keys(CASES).join(",")}]`);
   process.exit(2);
 }
@@ -61,3 +65,4 @@ log(`  total: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 if (json) process.stdout.write(`${formatJson(machine, { full, only: only ?? null }, results)}\n`);
 else log(formatTable(results));
 tmp.remove();
+removeCompiled();

@@ -41,7 +41,7 @@ export const DEFAULT_SIZES: Sizes = {
   smallRows: 1_000_000,
   largeBytes: 256 * 2 ** 20,
   memoryScalars: 20_000_000,
-  memoryLargeBytes: 256 * 2 ** 20,
+  memoryLargeBytes: 2 ** 30,
   readRows: 10_000_000,
   latencySeconds: 5,
 };

@@ -1,18 +1,19 @@
 /**
- * Run a bench program in a child Node process (with tsx), for a clean memory baseline or a
- * reader that must be another process.
+ * Run a bench program in a child Node process, for a clean memory baseline or a reader that
+ * must be another process. Children run as plain JavaScript (see compile.ts), not under tsx.
  *
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { compiledChild } from "./compile.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Start `bench/children/<name>.ts` with `args`; stdout is collected. */
 export function startChild(name: string, args: readonly string[]): { child: ChildProcess; output: Promise<string> } {
-  const script = fileURLToPath(new URL(`./children/${name}.ts`, import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const script = compiledChild(name);
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
     out += chunk;

@@ -39,14 +39,14 @@ function compare<V>(variants: readonly V[], fn: (v: V) => void): Map<V, Sample> 
   const samples = new Map<V, Sample[]>(variants.map((v) => [v, []]));
   for (const v of variants) fn(v); // warm-up: V8 compiles JavaScript and HDF5's WebAssembly
   for (let rep = 0; rep < REPS; rep++) for (const v of variants) samples.get(v)?.push(measure(() => fn(v)));
-  return new Map(
-    [...samples].map(([v, s]) => [v, { wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)) }]),
-  );
+  return new Map([...samples].map(([v, s]) => [v, { wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)) }]));
 }
 
 const kib = (b: number) => `${b / 1024} KiB`;
 const line = (label: string, s: Sample, per: number, unit = "ns/call") =>
-  console.log(`  ${label.padEnd(28)} ${((s.wall * 1e6) / per).toFixed(1).padStart(8)} ${unit} wall, ${((s.cpu * 1e6) / per).toFixed(1).padStart(8)} ${unit} cpu`);
+  console.log(
+    `  ${label.padEnd(28)} ${((s.wall * 1e6) / per).toFixed(1).padStart(8)} ${unit} wall, ${((s.cpu * 1e6) / per).toFixed(1).padStart(8)} ${unit} cpu`,
+  );
 
 function withLogger(options: object, body: (logger: H5Logger) => void): string {
   const file = tmp.file("tune");
@@ -64,7 +64,8 @@ for (const [chunk, s] of compare(CHUNKS, (chunkBytes) => {
     for (let i = 0; i < SCALARS; i++) l.log("loss", i * 0.001);
   });
   tmp.drop(f);
-})) line(kib(chunk), s, SCALARS);
+}))
+  line(kib(chunk), s, SCALARS);
 
 const SMALL = quick ? 300_000 : 1_000_000;
 console.log(`\nFloat32Array(64) rows: ${SMALL.toLocaleString("en-US")} per run, by chunkBytes`);
@@ -77,7 +78,8 @@ for (const [chunk, s] of compare(CHUNKS, (chunkBytes) => {
     }
   });
   tmp.drop(f);
-})) line(kib(chunk), s, SMALL);
+}))
+  line(kib(chunk), s, SMALL);
 
 // 2. Wide: 1,000 names, flushed every 250 ms, so that every flush appends part of a chunk.
 const STEPS = quick ? 1000 : 3000;
@@ -90,7 +92,8 @@ for (const [chunk, s] of compare(CHUNKS, (chunkBytes) => {
   });
   sizes.set(chunkBytes, fs.statSync(f).size);
   tmp.drop(f);
-})) line(`${kib(chunk)} (${mib(sizes.get(chunk) ?? 0).toFixed(0)} MiB file)`, s, names.length * STEPS);
+}))
+  line(`${kib(chunk)} (${mib(sizes.get(chunk) ?? 0).toFixed(0)} MiB file)`, s, names.length * STEPS);
 
 // 3. Reading the last 1,000 rows, per chunk size.
 const ROWS = quick ? 2_000_000 : 10_000_000;
@@ -124,6 +127,7 @@ for (const [batch, s] of compare(BATCHES, (batchBytes) => {
   for (let r = 0; r < TOTAL_ROWS; r += rows) hdf5.appendRows(h, "/x", [], r, rows, data);
   hdf5.closeFile(h);
   tmp.drop(f);
-})) line(kib(batch), s, TOTAL_ROWS, "ns/row");
+}))
+  line(kib(batch), s, TOTAL_ROWS, "ns/row");
 
 tmp.remove();

@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import { writeAttributes } from "./attributes.js";
 import { Column, type ColumnLayout, type Companions, type MemoryBudget } from "./column.js";
-import { dtypeSize } from "./dtype.js";
+import { describe, dtypeSize } from "./dtype.js";
 import { ClosedError, FileError, H5LoggerError, HDF5Error, InvalidNameError, InvalidOptionError, InvalidValueError, LockedError } from "./errors.js";
 import { closeAtExit, forget } from "./exit.js";
 import * as hdf5 from "./hdf5.js";
@@ -56,9 +56,17 @@ export class H5Logger implements Disposable {
   readonly filename: string;
   /**
    * The step recorded for rows logged without `{ step }`, when steps are recorded.
-   * Set it once per training step, say. @default 0
+   * Set it once per training step, say. Must be an integer: steps are stored as int64, and a
+   * fraction found only at the next flush would stop the logger. @default 0
    */
-  step = 0;
+  get step(): number {
+    return this.#step;
+  }
+  set step(value: number) {
+    if (!Number.isSafeInteger(value)) throw new InvalidOptionError(`${this.filename}: step must be an integer, got ${describe(value)}`);
+    this.#step = value;
+  }
+  #step = 0;
   /**
    * What opening the file recovered, or null: set when the previous writer of the file died
    * without closing it (its lock proved it dead) and this logger cleared the flags it left.
@@ -489,6 +497,9 @@ function openForAppend(filename: string): hdf5.FileHandle {
     return hdf5.openFile(filename, "a");
   } catch (err) {
     const message = (err as Error).message;
+    if (/truncated file/i.test(message)) {
+      throw new FileError(filename, `is shorter than HDF5 recorded, as a write that failed for lack of space leaves it; run \`npx h5logger recover ${filename}\`, then open it again`, { cause: err });
+    }
     if (/already open for write|file locking|consistency flags/i.test(message)) {
       throw new LockedError(filename, "is open for writing elsewhere, or its writer crashed; if no writer runs, run `npx h5logger recover " + filename + "`");
     }

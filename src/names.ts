@@ -20,6 +20,8 @@ export function canonicalName(name: unknown): string {
   const bare = name.startsWith("/") ? name.slice(1) : name;
   if (bare.length === 0) throw new InvalidNameError(name, "is empty");
   if (bare.includes("\0")) throw new InvalidNameError(name, "contains a NUL character, which HDF5 names cannot hold");
+  // A lone surrogate has no UTF-8 form: HDF5 would store bytes that h5py cannot decode.
+  if (/\p{Cs}/u.test(bare)) throw new InvalidNameError(name, "is not valid Unicode (it holds a lone surrogate half); use whole characters");
   const segments = bare.split("/");
   for (const segment of segments) {
     if (segment === "") throw new InvalidNameError(name, "has an empty segment (a doubled or trailing '/')");

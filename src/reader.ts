@@ -8,7 +8,7 @@ import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readAttributes } from "./attributes.js";
 import type { Dtype, TypedArray } from "./dtype.js";
-import { openCrashedCopy, writerDied, writerGone } from "./crashed.js";
+import { openCrashedCopy, shortOfEnd, writerDied, writerGone } from "./crashed.js";
 import { ClosedError, FileError, InvalidNameError } from "./errors.js";
 import * as hdf5 from "./hdf5.js";
 import { hdf5Path } from "./names.js";
@@ -64,9 +64,18 @@ function writerState(filename: string): WriterState {
   return sb.openForWrite ? "exclusive" : "none";
 }
 
-/** Size and modification time: when both are unchanged, the file holds no new rows. */
+/** File times this close to now may still change without changing: see {@link stamp}. */
+const SETTLE_MS = 20;
+
+/**
+ * Size and modification time: when both are unchanged, the file holds no new rows. Kernels
+ * before Linux 6.13 keep file times to a clock tick (up to 10 ms), so a write in the same tick
+ * as our stat leaves them unchanged: a file changed less than {@link SETTLE_MS} ago gets an
+ * empty stamp, which never matches, and the next refresh looks again.
+ */
 function stamp(filename: string): string {
   const st = fs.statSync(filename, { bigint: true });
+  if (Date.now() - Number(st.mtimeNs / 1_000_000n) < SETTLE_MS) return "";
   return `${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
@@ -77,9 +86,10 @@ function stamp(filename: string): string {
  * mode; {@link refresh} (and {@link follow}) then pick up the rows appended since.
  *
  * A file whose writer crashed (HDF5's "open for write" flags still set, no live writer
- * holding its lock) is read from a private copy in the temp directory, with the flags
- * cleared there: the file itself is not modified. The copy is deleted when the reader closes;
- * it shows the file as it was when opened. `H5Logger.recover()` repairs the file itself.
+ * holding its lock), or that a write failing for lack of space left shorter than its
+ * superblock says, is read from a private copy in the temp directory, repaired there: the
+ * file itself is not modified. The copy is deleted when the reader closes; it shows the file
+ * as it was when opened. `H5Logger.recover()` repairs the file itself.
  */
 export class H5Reader implements Disposable {
   /** The file read. */
@@ -89,6 +99,8 @@ export class H5Reader implements Disposable {
   #live: boolean;
   #stamp: string;
   #closed = false;
+  /** When an unchanged live file is next checked for a writer that died (see {@link refresh}). */
+  #nextDeathCheck = 0;
   /** Deletes the private copy of a crashed file; set only for such a reader. */
   readonly #dispose: (() => void) | undefined;
 
@@ -135,7 +147,7 @@ export class H5Reader implements Disposable {
     } catch (err) {
       throw new FileError(resolved, `is not a readable HDF5 file: ${(err as Error).message}`, { cause: err });
     }
-    if (state === "exclusive" && writerGone(resolved)) {
+    if ((state === "exclusive" && writerGone(resolved)) || (state === "none" && shortOfEnd(resolved))) {
       const copy = openCrashedCopy(resolved);
       return new H5Reader(copy.handle, resolved, true, false, copy.dispose);
     }
@@ -174,7 +186,13 @@ export class H5Reader implements Disposable {
     this.#check();
     if (!this.#owned || this.#dispose) return false;
     const now = stamp(this.filename);
-    if (now === this.#stamp) return false;
+    if (now !== "" && now === this.#stamp) {
+      // A writer killed without closing writes nothing more: only its lock tells, so look at
+      // that now and then (it costs a file read), or follow() would wait for it forever.
+      if (!this.#live || Date.now() < this.#nextDeathCheck) return false;
+      this.#nextDeathCheck = Date.now() + 250;
+      if (!writerDied(this.filename)) return false;
+    }
     const state = writerState(this.filename);
     if (state === "exclusive") return false; // a writer is between modes; keep the last consistent view
     hdf5.closeFile(this.#file);

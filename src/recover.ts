@@ -37,6 +37,12 @@ export interface RecoveryReport {
   flagsCleared: boolean;
   /** The writer whose stale lock was removed: it ended without releasing it. */
   staleLock: LockHolder | null;
+  /**
+   * Bytes of zeros appended to bring the file up to the end-of-file address its superblock
+   * records: a write that failed for lack of space (or a file size limit) leaves the file
+   * short, and HDF5 then refuses it as truncated. 0 when the file was not short.
+   */
+  zeroFilled: number;
   /** What the file holds now. */
   datasets: RecoveredDataset[];
 }
@@ -56,7 +62,8 @@ export function recover(filename: string): RecoveryReport {
   const lock = acquireLock(file);
   try {
     const { changed } = clearConsistencyFlags(file);
-    return { file, flagsCleared: changed, staleLock: lock.replaced, datasets: describe(file, changed) };
+    const zeroFilled = fillToEndOfFile(file);
+    return { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, datasets: describe(file, changed || zeroFilled > 0) };
   } finally {
     lock.release();
   }
@@ -64,12 +71,13 @@ export function recover(filename: string): RecoveryReport {
 
 /**
  * For a new writer holding `lock`: recover the file if its previous writer crashed and the
- * lock proves it dead; returns what was done, or null when there was nothing to do.
- * @param append - whether the writer opens the existing file (false: it replaces it)
+ * lock proves it dead; returns what was done, or null when there was nothing to do. Also
+ * before replacing the file: a flagged file may be another program's, still being written.
+ * @param append - whether the writer appends to the file (then the report lists its datasets)
  * @throws LockedError when the flags are set but no lock proves their writer gone
  */
 export function recoverForWriter(file: string, lock: WriterLock, append: boolean): RecoveryReport | null {
-  const flagged = append && fs.existsSync(file) && isFlagged(file);
+  const flagged = fs.existsSync(file) && isFlagged(file);
   if (flagged && lock.replaced === null) {
     throw new LockedError(
       file,
@@ -78,11 +86,27 @@ export function recoverForWriter(file: string, lock: WriterLock, append: boolean
   }
   if (!flagged && lock.replaced === null) return null;
   const changed = flagged && clearConsistencyFlags(file).changed;
-  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, datasets: flagged ? describe(file, changed) : [] };
-  const who = lock.replaced ? `pid ${lock.replaced.pid}, since ${lock.replaced.startedAt}` : "unknown";
-  const what = changed ? `recovered the file (cleared HDF5's "open for write" flags; ${report.datasets.length} datasets)` : "took over its stale lock";
+  const zeroFilled = changed ? fillToEndOfFile(file) : 0;
+  const datasets = changed && append ? describe(file, true) : [];
+  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, datasets };
+  const what = changed ? `recovered the file (cleared HDF5's "open for write" flags)` : "took over its stale lock";
+  const who = `pid ${lock.replaced?.pid}, since ${lock.replaced?.startedAt}`;
   process.emitWarning(`${file}: its previous writer (${who}) ended without closing it; ${what}`, { code: "H5LOGGER_RECOVERED" });
   return report;
+}
+
+/**
+ * Append zeros up to the end-of-file address the superblock records, when the file is
+ * shorter; returns the bytes added. Safe for h5logger's files: a failed write is rolled back,
+ * so nothing readable lives there, and their metadata is checksummed (HDF5 refuses a damaged
+ * object rather than misreading it).
+ */
+export function fillToEndOfFile(file: string): number {
+  const end = Number(readSuperblock(file).endOfFileAddress);
+  const size = fs.statSync(file).size;
+  if (!(end > size)) return 0;
+  fs.truncateSync(file, end);
+  return end - size;
 }
 
 /** Whether a v3 superblock (the only one whose flags HDF5 checks) says a writer has the file open. */

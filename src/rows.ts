@@ -174,6 +174,8 @@ function writeElement(dataset: string, dtype: Dtype, value: unknown, target: Row
     if (typeof value !== "string") throw new InvalidValueError(dataset, `got ${describe(value)}; this dataset holds strings`);
     // HDF5 variable-length strings end at the first NUL: storing one would silently cut the string short.
     if (value.includes("\0")) throw new InvalidValueError(dataset, `got a string that contains a NUL character (\\0), which HDF5 strings cannot hold`);
+    // A lone surrogate has no UTF-8 form: it would be stored as U+FFFD, silently changing the string.
+    if (/\p{Cs}/u.test(value)) throw new InvalidValueError(dataset, "got a string that is not valid Unicode (a lone surrogate half), which UTF-8 cannot store");
     (target as string[])[offset] = value;
     return;
   }

@@ -1,8 +1,9 @@
 /**
- * Concurrent readers (HDF5's SWMR mode): a writer in one process logs at full speed while
- * readers in other processes — h5logger's `follow()` and h5py's `refresh()` — check every row
- * they see against the formula the writer logs (row i of name0 = i, of name1 = i * 0.5; see
- * fixtures/swmr_writer.ts). Also: memory over many polls, and the errors SWMR forces on us.
+ * Concurrent readers (HDF5's SWMR mode): a writer in one process logs, at full speed or paced,
+ * while readers in other processes — h5logger's `follow()` and h5py's `refresh()` — check every
+ * row they see against the formula the writer logs (row i of name0 = i, of name1 = i * 0.5; see
+ * fixtures/swmr_writer.ts), and time how late they see it. Also: memory and handles over many
+ * polls, a writer killed while followed, and the errors SWMR forces on us.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -11,7 +12,7 @@ import path from "node:path";
 import { type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FileError, H5Logger, InvalidNameError, InvalidValueError } from "../src/index.js";
-import { PYTHON, have, python, tempDir } from "./helpers/interop.js";
+import { have, PYTHON, python, tempDir } from "./helpers/interop.js";
 
 const FIXTURES = path.join(import.meta.dirname, "fixtures");
 // tsx re-transforms h5wasm's 4 MB bundle at every start; this loader spares each child seconds.
@@ -24,15 +25,16 @@ const WRITE_SECONDS = 2.5;
 /** How long the writer has been writing when readers that join mid-write open the file. */
 const JOIN_AFTER = 500;
 /**
- * A row should be seen within flushEvery + one poll. The machine running the tests may be
- * loaded (2 cores shared with other suites), so the bounds add slack, and what was measured is
- * printed next to them. A writer at full speed also makes each poll bring hundreds of
- * thousands of rows that the reader checks one by one, which delays its next poll: there only
- * the median is held to a bound.
+ * A row should be seen within flushEvery + one poll, and a follower should end within a poll
+ * or two of the writer closing. The machine running the tests may be loaded (2 cores shared
+ * with other suites), so the bounds add slack, and what was measured is printed next to them.
+ * They are held only with a paced writer: at full speed each poll brings the Node follower a
+ * million rows to check one by one, and how long that takes (seconds, on a loaded machine)
+ * is the test's cost, not the library's; there every row is still checked, the lag printed,
+ * and rows must be seen while the file is being written, not only once it is closed.
  */
-const PACED_BOUNDS = { median: FLUSH_EVERY + POLL_EVERY + 500, max: FLUSH_EVERY + POLL_EVERY + 1500 };
-const FULL_SPEED_BOUNDS = { median: FLUSH_EVERY + POLL_EVERY + 1250, max: Number.POSITIVE_INFINITY };
-const END_BOUND = 2 * POLL_EVERY + 2000;
+const LAG_BOUNDS = { median: FLUSH_EVERY + POLL_EVERY + 500, max: FLUSH_EVERY + POLL_EVERY + 1500 };
+const END_BOUND = 2 * POLL_EVERY + 1000;
 const STRINGS_MESSAGE =
   "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
 
@@ -59,8 +61,14 @@ function start(t: TestContext, command: string, args: string[], timeoutMs = 45_0
     stdout += chunk;
     let newline = stdout.indexOf("\n");
     while (newline >= 0) {
-      const line = JSON.parse(stdout.slice(0, newline)) as Record<string, unknown>;
+      const text = stdout.slice(0, newline);
       stdout = stdout.slice(newline + 1);
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        line = { text }; // not one of ours (a warning, say): kept, matches no waiter
+      }
       lines.push(line);
       for (const waiter of waiters.filter((w) => w.match(line))) {
         waiter.resolve(line);
@@ -129,12 +137,14 @@ interface Scenario {
 /**
  * Run one writer and its followers to the end, then check each follower's report in a subtest:
  * every row the writer logged, each checked by value, with no error along the way; the lag between
- * logging a row and seeing it; and (Node) how soon after the writer closed the follower ended.
+ * logging a row and seeing it; and how soon after the writer closed the follower ended. Without
+ * h5py, its followers are not started and their subtests skip visibly.
  */
 async function scenario(t: TestContext, { mode, pace, nodeReaders, h5pyReaders, readersFirst }: Scenario): Promise<void> {
   const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
   const followers: { kind: "Node" | "h5py"; child: Child }[] = [];
-  for (let i = 0; i < nodeReaders; i++) followers.push({ kind: "Node", child: nodeFixture(t, "swmr_follower.ts", file, String(POLL_EVERY)) });
+  for (let i = 0; i < nodeReaders; i++)
+    followers.push({ kind: "Node", child: nodeFixture(t, "swmr_follower.ts", file, String(POLL_EVERY)) });
   for (let i = 0; i < (H5PY ? h5pyReaders : 0); i++) followers.push({ kind: "h5py", child: h5pyFollower(t, file) });
   // Loaded first (a Node child takes a second or more to start), so that they open when we say.
   await Promise.all(followers.map(({ child }) => child.waitFor((l) => l.event === "ready", "it was ready")));
@@ -156,32 +166,38 @@ async function scenario(t: TestContext, { mode, pace, nodeReaders, h5pyReaders, 
   assert.equal((await writer.exited).code, 0);
   t.diagnostic(`writer (${mode}, ${pace}) logged ${rows.toLocaleString("en")} rows of name0 and name1 in ${WRITE_SECONDS} s`);
   assert.ok(rows > 2_000, `the writer logged only ${rows} rows`);
-  const bounds = pace === "full" ? FULL_SPEED_BOUNDS : PACED_BOUNDS;
 
   const reports = await Promise.all(followers.map(async ({ kind, child }) => ({ kind, report: await report(child) })));
   for (const [i, { kind, report: r }] of reports.entries()) {
     await t.test(`${kind} follower ${i + 1} saw every row, by value, in order`, (st) => {
-      if (kind === "h5py" && !have(st, "h5py")) return;
       assert.equal(r.errorCount, 0, `errors seen while following:\n${(r.errors as string[]).join("\n")}`);
       assert.notEqual(r.timedOut, true, "the follower never saw the writer close the file");
       assert.deepEqual(r.rows, { name0: rows, name1: rows, "name0.time": rows });
       const ended = (r.endedAt as number) - closedAt;
       st.diagnostic(
-        `rows logged after it opened were seen after ${r.medianLagMs} ms (median) / ${r.maxLagMs} ms (max) over ${r.updates} updates ` +
-          `(bounds ${bounds.median} / ${bounds.max}: flushEvery ${FLUSH_EVERY} + poll ${POLL_EVERY} + slack); ended ${ended} ms after the writer closed`,
+        `rows logged after it opened were seen after ${r.medianLagMs} ms (median) / ${r.maxLagMs} ms (max) over ${r.updates} updates; ` +
+          `it ended ${ended} ms after the writer closed (${pace === "paced" ? `bounds ${LAG_BOUNDS.median} / ${LAG_BOUNDS.max} / ${END_BOUND}` : "full speed: not bounded"})`,
       );
-      // Seen while being written, not all at once when the writer closes (paced, the reader keeps up: in several steps).
-      // (The margin keeps out rows first seen in the writer's last flush, made by close().)
+      if (kind === "Node") assert.equal(r.live, false);
+      // Seen while being written, not all at once when the writer closes. (The margin keeps out
+      // rows first seen in the last flush, which close() makes.)
       const firstSeen = (r.firstUpdateAt as number) - closedAt;
-      assert.ok(r.firstUpdateAt !== 0 && firstSeen < -200, `rows logged after the follower opened were first seen ${firstSeen} ms after the writer closed`);
-      if (pace === "paced") assert.ok((r.updates as number) >= 3, `only ${r.updates} polls showed rows logged after the follower opened the file`);
-      assert.ok((r.medianLagMs as number) <= bounds.median, `rows took ${r.medianLagMs} ms (median) to be seen (bound ${bounds.median} ms)`);
-      assert.ok((r.maxLagMs as number) <= bounds.max, `a row took ${r.maxLagMs} ms to be seen (bound ${bounds.max} ms)`);
-      if (kind === "Node") {
-        assert.equal(r.live, false);
-        assert.ok(ended <= END_BOUND, `follow() ended ${ended} ms after the writer closed (bound ${END_BOUND} ms)`);
-      }
+      assert.ok(
+        r.firstUpdateAt !== 0 && firstSeen < -200,
+        `rows logged after the follower opened were first seen ${firstSeen} ms after the writer closed`,
+      );
+      if (pace === "full") return;
+      assert.ok((r.updates as number) >= 3, `only ${r.updates} polls showed rows logged after the follower opened the file`);
+      assert.ok(
+        (r.medianLagMs as number) <= LAG_BOUNDS.median,
+        `rows took ${r.medianLagMs} ms (median) to be seen (bound ${LAG_BOUNDS.median} ms)`,
+      );
+      assert.ok((r.maxLagMs as number) <= LAG_BOUNDS.max, `a row took ${r.maxLagMs} ms to be seen (bound ${LAG_BOUNDS.max} ms)`);
+      assert.ok(ended <= END_BOUND, `the follower ended ${ended} ms after the writer closed (bound ${END_BOUND} ms)`);
     });
+  }
+  for (let i = reports.length; i < nodeReaders + h5pyReaders; i++) {
+    await t.test(`h5py follower ${i + 1} saw every row, by value, in order`, (st) => void have(st, "h5py"));
   }
 }
 
@@ -202,25 +218,60 @@ test("five readers at once (three Node, two h5py) each see every row", (t) =>
 
 test("memory and file handles stay flat over > 10,000 polls of a live file; follow() stops on abort", async (t) => {
   const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
-  const writer = nodeFixture(t, "swmr_writer.ts", file, "declared", "flushing", "60", "10");
+  const writer = nodeFixture(t, "swmr_writer.ts", file, "declared", "paced", "60", "50");
   await writer.waitFor((l) => l.event === "swmr", "concurrent readers were on");
   const poller = nodeFixture(t, "swmr_poller.ts", file, "10000", "1000");
   const { code, stderr } = await poller.exited;
   assert.equal(code, 0, stderr);
   writer.process.kill("SIGTERM");
-  const r = poller.lines[0] as { polls: number; reopens: number; ms: number; live: boolean; errors: string[]; rssMB: number[]; fds: number[]; abort: { ms: number; rows: number } };
+  const r = poller.lines[0] as {
+    polls: number;
+    reopens: number;
+    ms: number;
+    live: boolean;
+    errors: string[];
+    rssMB: number[];
+    fds: number[];
+    abort: { ms: number; rows: number };
+  };
   assert.deepEqual(r.errors, []);
   assert.equal(r.live, true, "the writer should still have been writing");
   assert.ok(r.polls > 10_000 && r.reopens >= 1000);
   const growth = Math.max(...r.rssMB) - (r.rssMB[0] as number);
-  t.diagnostic(`${r.polls} polls, ${r.reopens} reopens in ${r.ms} ms: RSS ${r.rssMB[0]} -> ${r.rssMB.at(-1)} MB (max growth ${growth} MB), open fds ${Math.min(...r.fds)}..${Math.max(...r.fds)}`);
+  t.diagnostic(
+    `${r.polls} polls, ${r.reopens} reopens in ${r.ms} ms: RSS ${r.rssMB[0]} -> ${r.rssMB.at(-1)} MB (max growth ${growth} MB), open fds ${Math.min(...r.fds)}..${Math.max(...r.fds)}`,
+  );
   assert.ok(growth < 50, `RSS grew by ${growth} MB after warm-up: ${r.rssMB.join(", ")}`);
   assert.equal(Math.max(...r.fds), Math.min(...r.fds), `open file descriptors changed: ${r.fds.join(", ")}`);
   t.diagnostic(`follow() with an AbortSignal of 300 ms: ended after ${r.abort.ms} ms, having yielded ${r.abort.rows} rows`);
   assert.ok(r.abort.rows > 0, "follow() yielded nothing from a live writer");
-  assert.ok(r.abort.ms >= 250 && r.abort.ms < 300 + END_BOUND, `follow() ended after ${r.abort.ms} ms`);
+  assert.ok(r.abort.ms >= 290 && r.abort.ms < 300 + END_BOUND, `follow() ended after ${r.abort.ms} ms`);
   const closed = await writer.waitFor((l) => l.event === "closed", "it closed the file on SIGTERM");
   assert.ok((closed.rows as number) > 0);
+});
+
+test("a follower ends on its own when the writer is killed (kill -9), with every row that reached the file", async (t) => {
+  const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
+  const follower = nodeFixture(t, "swmr_follower.ts", file, String(POLL_EVERY));
+  await follower.waitFor((l) => l.event === "ready", "it was ready");
+  follower.go();
+  const writer = nodeFixture(t, "swmr_writer.ts", file, "declared", "paced", "60", String(FLUSH_EVERY));
+  await writer.waitFor((l) => l.event === "swmr", "concurrent readers were on");
+  await sleep(1000);
+  writer.process.kill("SIGKILL");
+  const killedAt = Date.now();
+  const r = await report(follower);
+  // A killed writer changes nothing more in the file; the follower learns it from the writer's lock.
+  const ended = (r.endedAt as number) - killedAt;
+  t.diagnostic(`the follower ended ${ended} ms after the writer was killed, with ${JSON.stringify(r.rows)} rows`);
+  assert.equal(r.errorCount, 0, `errors seen while following:\n${(r.errors as string[]).join("\n")}`);
+  assert.equal(r.live, false);
+  // It looks at the lock at most every 250 ms while the file does not change.
+  assert.ok(ended <= END_BOUND + 250, `follow() ended ${ended} ms after the writer was killed (bound ${END_BOUND + 250} ms)`);
+  using reader = await H5Logger.open(file);
+  const onDisk = Object.fromEntries(["name0", "name1", "name0.time"].map((name) => [name, reader.get(name).length]));
+  assert.deepEqual(r.rows, onDisk);
+  assert.ok((onDisk.name0 as number) > 0);
 });
 
 test("a name beyond nDatasets is a clear error; the logger keeps going", (t) => {
@@ -230,11 +281,14 @@ test("a name beyond nDatasets is a clear error; the logger keeps going", (t) => 
   assert.equal(logger.concurrentReaders, false);
   logger.log("b", 2);
   assert.equal(logger.concurrentReaders, true);
-  assert.throws(() => logger.log("c", 3), (err: unknown) => {
-    assert.ok(err instanceof InvalidNameError);
-    assert.equal(err.message, 'dataset name "c": would be dataset number 3, but nDatasets is 2');
-    return true;
-  });
+  assert.throws(
+    () => logger.log("c", 3),
+    (err: unknown) => {
+      assert.ok(err instanceof InvalidNameError);
+      assert.equal(err.message, 'dataset name "c": would be dataset number 3, but nDatasets is 2');
+      return true;
+    },
+  );
   logger.log("a", 4);
   logger.close();
   using reader = H5Logger.openSync(file);
@@ -250,14 +304,23 @@ test("a new name once concurrent readers are on is a clear error; the logger kee
   enabled.log("x", 1);
   enabled.enableConcurrentReaders();
   enabled.enableConcurrentReaders(); // only the first call has an effect
-  assert.throws(() => enabled.log("y", 1), (err: unknown) => err instanceof InvalidNameError && err.message === expected("y"));
-  assert.throws(() => enabled.log("train/y", [1, 2]), (err: unknown) => err instanceof InvalidNameError && err.message === expected("train/y"));
+  assert.throws(
+    () => enabled.log("y", 1),
+    (err: unknown) => err instanceof InvalidNameError && err.message === expected("y"),
+  );
+  assert.throws(
+    () => enabled.log("train/y", [1, 2]),
+    (err: unknown) => err instanceof InvalidNameError && err.message === expected("train/y"),
+  );
   enabled.log("x", 2);
   enabled.close();
 
   const declared = new H5Logger(path.join(dir, "declared.h5"), { concurrentReaders: true, datasets: { x: [1, "float"] } });
   assert.equal(declared.concurrentReaders, true);
-  assert.throws(() => declared.log("z", 1), (err: unknown) => err instanceof InvalidNameError && err.message === expected("z"));
+  assert.throws(
+    () => declared.log("z", 1),
+    (err: unknown) => err instanceof InvalidNameError && err.message === expected("z"),
+  );
   declared.log("x", 0.5);
   declared.close();
   for (const name of ["enabled.h5", "declared.h5"]) {
@@ -268,11 +331,20 @@ test("a new name once concurrent readers are on is a clear error; the logger kee
 
 test("strings under SWMR are refused with a clear message, whichever way SWMR comes on", (t) => {
   const dir = tempDir(t);
-  const refusesStrings = (name: string) => (err: unknown) => err instanceof InvalidValueError && err.message === `${name}: ${STRINGS_MESSAGE}`;
+  const refusesStrings = (name: string) => (err: unknown) =>
+    err instanceof InvalidValueError && err.message === `${name}: ${STRINGS_MESSAGE}`;
   // Declared up front.
-  assert.throws(() => new H5Logger(path.join(dir, "declared.h5"), { concurrentReaders: true, datasets: { note: [1, "str"] } }), refusesStrings("note"));
   assert.throws(
-    () => new H5Logger(path.join(dir, "declared2.h5"), { replaceIfExists: true, concurrentReaders: true, datasets: { note: { dtype: "str", shape: [] } } }),
+    () => new H5Logger(path.join(dir, "declared.h5"), { concurrentReaders: true, datasets: { note: [1, "str"] } }),
+    refusesStrings("note"),
+  );
+  assert.throws(
+    () =>
+      new H5Logger(path.join(dir, "declared2.h5"), {
+        replaceIfExists: true,
+        concurrentReaders: true,
+        datasets: { note: { dtype: "str", shape: [] } },
+      }),
     refusesStrings("note"),
   );
   // nDatasets: refused at the first log, before anything is written; numbers still go in.
@@ -313,7 +385,7 @@ test("H5Logger.open() gives up after its timeout with a clear error", async (t) 
   assert.equal(reader.get("x").length, 1);
 });
 
-test("the seed's rank form ([3, \"float\"]) grows along every axis; the first row sets the row shape", async (t) => {
+test('the seed\'s rank form ([3, "float"]) grows along every axis; the first row sets the row shape', async (t) => {
   if (!have(t, "h5py")) return;
   const file = path.join(tempDir(t), "rank.h5");
   const logger = new H5Logger(file, { concurrentReaders: true, timestamps: true, datasets: { img: [3, "float"], vec: [2, "float"] } });
@@ -330,13 +402,29 @@ with h5py.File(sys.argv[1], "r", libver="latest", swmr=True) as f:
   assert.deepEqual(before.img?.maxshape, [null, null, null]);
   assert.deepEqual(before.vec?.maxshape, [null, null]);
   const rows = [
-    [[1, 2, 3], [4, 5, 6]],
-    [[7, 8, 9], [10, 11, 12]],
-    [[-1, -2, -3], [-4, -5, -6]],
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    [
+      [7, 8, 9],
+      [10, 11, 12],
+    ],
+    [
+      [-1, -2, -3],
+      [-4, -5, -6],
+    ],
   ];
   for (const row of rows) logger.log("img", row);
   for (let i = 0; i < 4; i++) logger.log("vec", [i, i + 0.5, i + 0.25, i + 0.125, -i]);
-  assert.throws(() => logger.log("img", [[1, 2], [3, 4]]), (err: unknown) => err instanceof InvalidValueError && /row shape \(2, 2\)/.test(err.message));
+  assert.throws(
+    () =>
+      logger.log("img", [
+        [1, 2],
+        [3, 4],
+      ]),
+    (err: unknown) => err instanceof InvalidValueError && /row shape \(2, 2\)/.test(err.message),
+  );
   logger.flush();
   const during = shapes(file);
   assert.deepEqual(during.img?.shape, [3, 2, 3]);

@@ -10,7 +10,30 @@ import * as path from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { H5Logger, type H5LoggerErrorKind, isH5LoggerError } from "../src/index.js";
+import {
+  ClosedError,
+  FileError,
+  H5Logger,
+  type H5LoggerError,
+  type H5LoggerErrorKind,
+  HDF5Error,
+  InvalidNameError,
+  InvalidOptionError,
+  InvalidValueError,
+  LockedError,
+  isH5LoggerError,
+} from "../src/index.js";
+
+/** The class of each kind of error. */
+const ERROR_CLASSES: Record<H5LoggerErrorKind, abstract new (...args: never[]) => H5LoggerError> = {
+  InvalidValue: InvalidValueError,
+  InvalidName: InvalidNameError,
+  InvalidOption: InvalidOptionError,
+  Closed: ClosedError,
+  File: FileError,
+  HDF5: HDF5Error,
+  Locked: LockedError,
+};
 import { PYTHON, have, h5pyRead, h5pyValues, run, sha256, tempDir } from "./helpers/interop.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -22,6 +45,8 @@ const H5WASM_LOADER = fileURLToPath(new URL("./helpers/h5wasm-loader.mjs", impor
 function refuses(fn: () => unknown, kind: H5LoggerErrorKind, mentions: string, problem: RegExp): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(isH5LoggerError(err, kind), `expected a ${kind} error, got ${err}`);
+    assert.ok(err instanceof ERROR_CLASSES[kind], `expected an instance of ${ERROR_CLASSES[kind].name}`);
+    assert.equal(err.name, `H5Logger${kind}Error`);
     assert.ok(err.message.includes(mentions), `message does not mention ${JSON.stringify(mentions)}: ${err.message}`);
     assert.match(err.message, problem);
     return true;
@@ -161,7 +186,7 @@ describe("files that cannot be appended to are left untouched", () => {
     logger.close();
     fs.truncateSync(file, 200);
     const before = sha256(file);
-    refuses(() => new H5Logger(file), "File", file, /cannot be opened for appending/);
+    refuses(() => new H5Logger(file), "File", file, /cannot be opened for appending|shorter than HDF5 recorded/);
     assert.equal(sha256(file), before);
   });
 

@@ -12,7 +12,30 @@ import * as path from "node:path";
 import { describe, test, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { H5Logger, type H5LoggerErrorKind, isH5LoggerError } from "../src/index.js";
+import {
+  ClosedError,
+  FileError,
+  H5Logger,
+  type H5LoggerError,
+  type H5LoggerErrorKind,
+  HDF5Error,
+  InvalidNameError,
+  InvalidOptionError,
+  InvalidValueError,
+  LockedError,
+  isH5LoggerError,
+} from "../src/index.js";
+
+/** The class of each kind of error. */
+const ERROR_CLASSES: Record<H5LoggerErrorKind, abstract new (...args: never[]) => H5LoggerError> = {
+  InvalidValue: InvalidValueError,
+  InvalidName: InvalidNameError,
+  InvalidOption: InvalidOptionError,
+  Closed: ClosedError,
+  File: FileError,
+  HDF5: HDF5Error,
+  Locked: LockedError,
+};
 import { clearConsistencyFlags, readSuperblock } from "../src/superblock.js";
 import { have, h5pyRead, h5pyValues, sha256, snapshot, tempDir } from "./helpers/interop.js";
 
@@ -28,6 +51,8 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 function refuses(fn: () => unknown, kind: H5LoggerErrorKind, dataset: string, problem: RegExp): void {
   assert.throws(fn, (err: unknown) => {
     assert.ok(isH5LoggerError(err, kind), `expected a ${kind} error, got ${err}`);
+    assert.ok(err instanceof ERROR_CLASSES[kind], `expected an instance of ${ERROR_CLASSES[kind].name}`);
+    assert.equal(err.name, `H5Logger${kind}Error`);
     assert.ok(err.message.includes(dataset), `message does not name ${JSON.stringify(dataset)}: ${err.message}`);
     assert.match(err.message, problem);
     return true;
@@ -115,13 +140,30 @@ describe("buffering", () => {
       logger.log("x", i / 4);
       if (i % 50 === 0) logger.log("v", Float64Array.from({ length: 64 }, (_, j) => i + j));
       if (i % 100 === 0) logger.log("s", `row ${i}`);
+      if (i % 4000 === 0) logger.log("big", Float64Array.from({ length: 1000 }, (_, j) => i + j)); // one row > maxBufferBytes
     }
     logger.close();
     const got = h5pyValues(file);
     assert.deepEqual(got.x, Array.from({ length: 20_000 }, (_, i) => i / 4));
     assert.deepEqual(got.v, Array.from({ length: 400 }, (_, r) => Array.from({ length: 64 }, (_, j) => r * 50 + j)));
     assert.deepEqual(got.s, Array.from({ length: 200 }, (_, r) => `row ${r * 100}`));
+    assert.deepEqual(got.big, Array.from({ length: 5 }, (_, r) => Array.from({ length: 1000 }, (_, j) => r * 4000 + j)));
   });
+
+  test(
+    "maxBufferBytes also bounds long strings: they reach the disk without flush()",
+    { todo: "known bug: a buffered string is counted as 16 bytes whatever its length (src/column.ts rowBytes, src/logger.ts layoutFor)" },
+    (t) => {
+      if (!have(t, "h5py")) return;
+      const dir = tempDir(t);
+      const file = path.join(dir, "strings.h5");
+      const logger = new H5Logger(file, { maxBufferBytes: 65_536, flushEvery: 60_000 });
+      t.after(() => logger.close());
+      for (let i = 0; i < 64; i++) logger.log("s", `${i}:`.padEnd(256 * 1024, "x")); // 16 MiB in all
+      const onDisk = h5pyRead(snapshot(file, dir)).datasets.s?.shape[0] ?? 0;
+      assert.ok(onDisk >= 60, `only ${onDisk} of 64 strings of 256 KiB reached the disk with maxBufferBytes 64 KiB`);
+    },
+  );
 });
 
 test("every bad input: a clear error, nothing written, the logger still usable, earlier data intact", (t) => {
@@ -316,6 +358,14 @@ describe("steps and timestamps", () => {
     logger.log("acc", 0.5);
     refuses(() => logger.log("loss", "bad"), "InvalidValue", "loss", /holds float64/); // adds no step or time either
     logger.step = 12;
+    // Steps are int64: a fraction is refused when set, not found at the next flush.
+    refuses(() => {
+      logger.step = 12.5;
+    }, "InvalidOption", "step", /step must be an integer, got 12\.5/);
+    refuses(() => {
+      logger.step = Number.NaN;
+    }, "InvalidOption", "step", /step must be an integer, got NaN/);
+    assert.equal(logger.step, 12);
     logger.log("loss", 5);
     logger.close();
     const t1 = Date.now() / 1000;
@@ -455,7 +505,7 @@ describe("the process ends: what reached the disk", () => {
     const { count, killAt, timeline } = child.reports[0] as Required<Child["reports"][0]>;
     // flushEvery is 200 ms; allow 400 ms more for a slow machine.
     const mustHave = timeline.filter(([time]) => time <= killAt - 600).at(-1)?.[1] ?? 0;
-    assert.ok(mustHave >= 300, `the child logged too few rows to tell (${mustHave} by 600 ms before the kill)`);
+    assert.ok(mustHave >= 100, `the child logged too few rows to tell (${mustHave} by 600 ms before the kill)`);
     assert.equal(clearConsistencyFlags(file).changed, true, "a killed writer leaves the write flag set");
     const rows = h5pyValues(file).x as number[];
     assert.ok(rows.length >= mustHave, `${rows.length} rows in the file, but ${mustHave} were logged 600 ms before the kill`);

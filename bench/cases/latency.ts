@@ -32,7 +32,15 @@ function concurrentReadersSupported(tmp: TempDir): boolean {
 export async function latencyCase(sizes: Sizes, tmp: TempDir): Promise<Result[]> {
   const name = "flush latency (flushEvery 1 s)";
   if (!concurrentReadersSupported(tmp)) {
-    return [{ case: name, ours: { value: Number.NaN, unit: "ms" }, target: `≤ ${TARGET_MS} ms`, met: null, note: "left out: this build has no concurrentReaders option (SWMR) yet" }];
+    return [
+      {
+        case: name,
+        ours: { value: Number.NaN, unit: "ms" },
+        target: `≤ ${TARGET_MS} ms`,
+        met: null,
+        note: "left out: this build has no concurrentReaders option (SWMR) yet",
+      },
+    ];
   }
   const file = tmp.file("latency");
   const reader = startChild("latency-reader", [file]);
@@ -44,7 +52,10 @@ export async function latencyCase(sizes: Sizes, tmp: TempDir): Promise<Result[]>
 
   const latencies: number[] = [];
   let unseen = 0;
+  // Only rows logged once the reader was watching: earlier ones say how fast it started.
+  const watching = r.seen[0]?.[0] ?? Number.POSITIVE_INFINITY;
   for (const [row, at] of w.logged) {
+    if (at < watching) continue;
     const first = r.seen.find(([, rows]) => rows > row);
     if (first) latencies.push(first[0] - at);
     else unseen++;
@@ -61,7 +72,7 @@ export async function latencyCase(sizes: Sizes, tmp: TempDir): Promise<Result[]>
       ours: { value: worst, unit: "ms" },
       target: `≤ ${TARGET_MS} ms`,
       met: unseen === 0 && worst <= TARGET_MS,
-      note: `worst of ${w.logged.length} sampled rows (median ${median(latencies).toFixed(0)} ms); writer ${(rate / 1e6).toFixed(1)} M rows/s for ${sizes.latencySeconds} s; the reader saw the dataset grow every ${median(gaps).toFixed(0)} ms (median; longest ${Math.max(0, ...gaps).toFixed(0)}), polling ${r.polls} times${unseen ? `; ${unseen} rows never seen` : ""}`,
+      note: `worst of ${latencies.length + unseen} sampled rows (median ${median(latencies).toFixed(0)} ms); writer ${(rate / 1e6).toFixed(1)} M rows/s for ${sizes.latencySeconds} s; the reader saw the dataset grow every ${median(gaps).toFixed(0)} ms (median; longest ${Math.max(0, ...gaps).toFixed(0)}), polling ${r.polls} times${unseen ? `; ${unseen} rows never seen` : ""}`,
     },
   ];
 }

@@ -8,7 +8,18 @@ import { type TempDir, median, now, repeat } from "../measure.js";
 import { type Result, nsPerCall } from "../result.js";
 import type { Sizes } from "../sizes.js";
 
-const METRICS = ["grad_norm", "weight_norm", "update_ratio", "act_mean", "act_std", "lr_scale", "loss_share", "sparsity", "max_abs", "min_abs"];
+const METRICS = [
+  "grad_norm",
+  "weight_norm",
+  "update_ratio",
+  "act_mean",
+  "act_std",
+  "lr_scale",
+  "loss_share",
+  "sparsity",
+  "max_abs",
+  "min_abs",
+];
 
 /** `count` names: `layer0/grad_norm`, `layer0/weight_norm`, ..., ten per layer. */
 export function wideNames(count: number): string[] {

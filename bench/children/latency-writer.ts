@@ -3,7 +3,7 @@
  * concurrent readers on; the value of row i is i. Every 2^16 rows it notes when that row was
  * logged (wall clock, ms). Prints one JSON line; then writes FILE.done with the row count.
  *
- * Usage: latency-writer.ts FILE SECONDS
+ * Usage: latency-writer.ts FILE SECONDS (it waits 1.5 s before logging, for the reader to open the file)
  *
  * @module
  */
@@ -18,7 +18,14 @@ export interface WriterReport {
 
 const [file, secondsText] = process.argv.slice(2) as [string, string];
 const wall = () => performance.timeOrigin + performance.now();
-const logger = new H5Logger(file, { replaceIfExists: true, flushEvery: 1000, concurrentReaders: true, datasets: { loss: { dtype: "float64", shape: [] } } });
+const logger = new H5Logger(file, {
+  replaceIfExists: true,
+  flushEvery: 1000,
+  concurrentReaders: true,
+  datasets: { loss: { dtype: "float64", shape: [] } },
+});
+// Give the reader (another process, started at the same time) time to open the file.
+await new Promise((resolve) => setTimeout(resolve, 1500));
 const logged: [number, number][] = [];
 const end = wall() + Number(secondsText) * 1000;
 let i = 0;
