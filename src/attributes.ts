@@ -45,7 +45,9 @@ function encodeAttribute(objectPath: string, name: string, value: AttributeInput
     // HDF5 strings end at the first NUL: storing one would silently cut the string short.
     throw new InvalidValueError(objectPath, `attribute ${JSON.stringify(name)}: a string contains a NUL character (\\0), which HDF5 strings cannot hold`);
   }
-  if (typeof value === "string" || typeof value === "bigint" || typeof value === "boolean") return [name, value, false];
+  // Booleans go as JSON: h5wasm cannot write HDF5's enum booleans, and a 0/1 number would read back as a number.
+  if (typeof value === "boolean") return [name, JSON.stringify(value), true];
+  if (typeof value === "string" || typeof value === "bigint") return [name, value, false];
   if (typeof value === "number") return [name, value, false];
   if (Array.isArray(value) && (isFlat(value, "number") || isFlat(value, "string"))) return [name, value as number[], false];
   let json: string | undefined;

@@ -16,8 +16,10 @@ import path from "node:path";
 import { closeAtExit, forget } from "./exit.js";
 import * as hdf5 from "./hdf5.js";
 import { inspectLock } from "./lock.js";
-import { fillToEndOfFile } from "./recover.js";
-import { clearConsistencyFlags, readSuperblock } from "./superblock.js";
+import { matchEndOfFile } from "./eof.js";
+import { clearConsistencyFlags } from "./superblock.js";
+
+export { shortOfEnd } from "./eof.js";
 
 /**
  * Whether no h5logger writer holds `file`: there is no lock, or its writer is gone. For a
@@ -34,18 +36,6 @@ export function writerDied(file: string): boolean {
   return lock.state === "dead" || (lock.state === "unreadable" && lock.dead);
 }
 
-/**
- * Whether the file is shorter than the end-of-file address its superblock records: a write
- * that failed for lack of space left it so, and HDF5 refuses to open it ("truncated file").
- */
-export function shortOfEnd(file: string): boolean {
-  try {
-    return readSuperblock(file).endOfFileAddress > BigInt(fs.statSync(file).size);
-  } catch {
-    return false; // not a superblock we can read: opening the file says what is wrong
-  }
-}
-
 /** A read-only HDF5 handle on a private copy of a crashed file; `dispose()` deletes the copy once the handle is closed. */
 export interface CrashedCopy {
   handle: hdf5.FileHandle;
@@ -53,9 +43,8 @@ export interface CrashedCopy {
 }
 
 /**
- * Open a private copy of `file` with its consistency flags cleared (and, if the file is
- * short, zeros up to its end-of-file address, as {@link fillToEndOfFile}). The file itself
- * is only read.
+ * Open a private copy of `file`, repaired as `H5Logger.recover` repairs a file: consistency
+ * flags cleared, length and end-of-file address made to agree. The file itself is only read.
  */
 export function openCrashedCopy(file: string): CrashedCopy {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-crashed-"));
@@ -64,7 +53,7 @@ export function openCrashedCopy(file: string): CrashedCopy {
     const copy = path.join(dir, path.basename(file));
     fs.copyFileSync(file, copy, fs.constants.COPYFILE_FICLONE);
     clearConsistencyFlags(copy);
-    fillToEndOfFile(copy);
+    matchEndOfFile(copy);
     const handle = hdf5.openFile(copy, "r");
     closeAtExit(remove);
     return {

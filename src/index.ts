@@ -16,6 +16,8 @@ export { H5Logger } from "./logger.js";
 export { H5Reader, DatasetView } from "./reader.js";
 export type { Row, Rows, NestedArray, OpenOptions } from "./reader.js";
 export type { H5LoggerOptions, LogOptions, DatasetDeclaration, AttributeInput } from "./options.js";
+export type { RecoveryReport, RecoveredDataset } from "./recover.js";
+export type { LockHolder } from "./lock.js";
 export type { Dtype, TypedArray } from "./dtype.js";
 export type { ShapedRow } from "./rows.js";
 export {

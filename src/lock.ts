@@ -74,7 +74,12 @@ export function inspectLock(file: string): LockState {
  * @throws LockedError naming the holder when a live writer (or one on another host) holds it
  */
 export function acquireLock(file: string): WriterLock {
-  const lock = lockPath(file);
+  let lock: string;
+  try {
+    lock = lockPath(file);
+  } catch (err) {
+    throw new FileError(file, `cannot be written: its directory does not exist (${(err as Error).message})`, { cause: err });
+  }
   const holder: LockHolder = { pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() };
   const start = processStart(process.pid);
   if (start !== undefined) holder.processStart = start;

@@ -43,6 +43,12 @@ export interface FollowOptions {
   pollEvery?: number;
   /** Yield the rows already in the file first (`"start"`), or only rows added from now on (`"end"`). @default "start" */
   from?: "start" | "end";
+  /**
+   * Most rows of one dataset per yield: a reader far behind a fast writer reads its backlog in
+   * pieces, without pausing, instead of all at once (which once took a soak reader to 2.8 GB).
+   * @default 65536
+   */
+  maxRows?: number;
 }
 
 /** Options of {@link H5Reader.open}. */
@@ -213,20 +219,25 @@ export class H5Reader implements Disposable {
   async *follow(names: string | readonly string[], options: FollowOptions = {}): AsyncGenerator<FollowedRows, void, undefined> {
     const list = typeof names === "string" ? [names] : [...names];
     const pollEvery = options.pollEvery ?? 100;
+    const maxRows = options.maxRows ?? 65_536;
     const { signal } = options;
     const seen = new Map(list.map((name) => [name, options.from === "end" ? this.get(name).length : 0]));
     for (;;) {
       if (signal?.aborted) return;
       const wasLive = this.#live;
       this.refresh();
+      let behind = false;
       for (const name of list) {
         const view = this.get(name);
         const start = seen.get(name) ?? 0;
-        if (view.length > start) {
-          seen.set(name, view.length);
-          yield { name, start, rows: view.slice(start, view.length) };
+        const end = Math.min(view.length, start + maxRows);
+        if (end > start) {
+          seen.set(name, end);
+          behind ||= end < view.length;
+          yield { name, start, rows: view.slice(start, end) };
         }
       }
+      if (behind) continue;
       // One more poll after the writer closes catches rows it wrote while closing.
       if (!wasLive && !this.#live) return;
       try {
@@ -327,10 +338,14 @@ export class DatasetView {
     return this.#info.dtype;
   }
 
-  /** The stored type as numpy names it (`<f8`, `|u1`, `|b1` for our booleans, `|O` for strings). */
+  /**
+   * The stored type as h5py's numpy names it (`<f8`, `|u1`, `|O` for strings, `|b1` for h5py's
+   * enum booleans). h5logger's own booleans are stored as `|u1` (see FORMAT.md); {@link dtype}
+   * says `bool` for both.
+   */
   get storedType(): string {
-    if (this.#info.dtype === "bool") return "|b1";
     if (this.#info.dtype === "string") return "|O";
+    if (this.#info.storedType === "bool") return "|b1";
     return this.#info.storedType;
   }
 

@@ -13,6 +13,7 @@
  * @module
  */
 import fs from "node:fs";
+import { matchEndOfFile, shortOfEnd } from "./eof.js";
 import { FileError, LockedError } from "./errors.js";
 import * as hdf5 from "./hdf5.js";
 import { type LockHolder, type WriterLock, acquireLock } from "./lock.js";
@@ -43,6 +44,12 @@ export interface RecoveryReport {
    * short, and HDF5 then refuses it as truncated. 0 when the file was not short.
    */
   zeroFilled: number;
+  /**
+   * Bytes by which the superblock's end-of-file address was raised to the file's length, as
+   * `h5clear --increment` does: a writer killed during a flush can leave metadata past the
+   * recorded end. 0 when nothing was past it.
+   */
+  endAddressRaised: number;
   /** What the file holds now. */
   datasets: RecoveredDataset[];
 }
@@ -62,8 +69,9 @@ export function recover(filename: string): RecoveryReport {
   const lock = acquireLock(file);
   try {
     const { changed } = clearConsistencyFlags(file);
-    const zeroFilled = fillToEndOfFile(file);
-    return { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, datasets: describe(file, changed || zeroFilled > 0) };
+    const { zeroFilled, addressRaised } = changed || shortOfEnd(file) ? matchEndOfFile(file) : { zeroFilled: 0, addressRaised: 0 };
+    const repaired = changed || zeroFilled > 0 || addressRaised > 0;
+    return { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, datasets: describe(file, repaired) };
   } finally {
     lock.release();
   }
@@ -86,27 +94,13 @@ export function recoverForWriter(file: string, lock: WriterLock, append: boolean
   }
   if (!flagged && lock.replaced === null) return null;
   const changed = flagged && clearConsistencyFlags(file).changed;
-  const zeroFilled = changed ? fillToEndOfFile(file) : 0;
+  const { zeroFilled, addressRaised } = changed ? matchEndOfFile(file) : { zeroFilled: 0, addressRaised: 0 };
   const datasets = changed && append ? describe(file, true) : [];
-  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, datasets };
+  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, datasets };
   const what = changed ? `recovered the file (cleared HDF5's "open for write" flags)` : "took over its stale lock";
   const who = `pid ${lock.replaced?.pid}, since ${lock.replaced?.startedAt}`;
   process.emitWarning(`${file}: its previous writer (${who}) ended without closing it; ${what}`, { code: "H5LOGGER_RECOVERED" });
   return report;
-}
-
-/**
- * Append zeros up to the end-of-file address the superblock records, when the file is
- * shorter; returns the bytes added. Safe for h5logger's files: a failed write is rolled back,
- * so nothing readable lives there, and their metadata is checksummed (HDF5 refuses a damaged
- * object rather than misreading it).
- */
-export function fillToEndOfFile(file: string): number {
-  const end = Number(readSuperblock(file).endOfFileAddress);
-  const size = fs.statSync(file).size;
-  if (!(end > size)) return 0;
-  fs.truncateSync(file, end);
-  return end - size;
 }
 
 /** Whether a v3 superblock (the only one whose flags HDF5 checks) says a writer has the file open. */
@@ -128,12 +122,12 @@ function superblockOf(file: string): ReturnType<typeof readSuperblock> {
   }
 }
 
-function describe(file: string, flagsCleared: boolean): RecoveredDataset[] {
+function describe(file: string, repaired: boolean): RecoveredDataset[] {
   let handle: hdf5.FileHandle;
   try {
     handle = hdf5.openFile(file, "r");
   } catch (err) {
-    const done = flagsCleared ? "its consistency flags are cleared, but " : "";
+    const done = repaired ? "it is repaired as far as h5logger can (flags, end of file), but " : "";
     throw new FileError(file, `${done}HDF5 cannot open it: ${(err as Error).message}; the file may be damaged beyond what h5logger repairs`, { cause: err });
   }
   try {

@@ -415,7 +415,7 @@ test("attributes on the file and on datasets: strings, numbers, arrays, JSON obj
   const config = { optimizer: "adam", betas: [0.9, 0.999], schedule: { warmup: 100, decay: null }, tags: ["a", "b"] };
   const logger = new H5Logger(file, { attrs: { lr: 0.001, name: "run-1 ✓", layers: [64, 32], labels: ["cat", "dog"], seed: 2n ** 62n + 1n, config } });
   logger.log("loss", 1);
-  logger.setAttrs({ unit: "nats", scale: 2 }, "loss");
+  logger.setAttrs({ unit: "nats", scale: 2, smoothed: false }, "loss");
   logger.setAttrs({ epoch: 3, name: "run-1b" }); // replaces "name"
   refuses(() => logger.setAttrs({ x: 1 }, "nope"), "InvalidName", "nope", /no such dataset/);
   refuses(() => logger.setAttrs({ h5logger_json: "x" }), "InvalidValue", "h5logger_json", /reserved/);
@@ -426,7 +426,7 @@ test("attributes on the file and on datasets: strings, numbers, arrays, JSON obj
 
   const reader = H5Logger.openSync(file);
   assert.deepEqual(reader.attrs, { lr: 0.001, name: "run-1b", layers: [64, 32], labels: ["cat", "dog"], seed: 4611686018427387905n, config, epoch: 3 });
-  assert.deepEqual(reader.get("loss").attrs, { unit: "nats", scale: 2 });
+  assert.deepEqual(reader.get("loss").attrs, { unit: "nats", scale: 2, smoothed: false }, "a boolean reads back as a boolean");
   reader.close();
 
   const { attrs, datasets } = h5pyRead(file);
@@ -440,6 +440,7 @@ test("attributes on the file and on datasets: strings, numbers, arrays, JSON obj
   assert.deepEqual(JSON.parse(attrs.config as string), config);
   assert.equal(datasets.loss.attrs.unit, "nats");
   assert.equal(datasets.loss.attrs.scale, 2);
+  assert.equal(datasets.loss.attrs.smoothed, "false", "h5py sees a boolean as JSON text");
 });
 
 describe("the process ends: what reached the disk", () => {

@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { type TestContext, test } from "node:test";
 import { FileError, H5Logger, LockedError } from "../src/index.js";
-import { readSuperblock } from "../src/superblock.js";
+import { lookup3, readSuperblock } from "../src/superblock.js";
 import { PYTHON, have, h5pyValues, sha256, tempDir } from "./helpers/interop.js";
 
 const MAKE_CRASHED = new URL("./fixtures/make_crashed_file.py", import.meta.url).pathname;
@@ -51,7 +51,7 @@ test("recover: clears the flags and the stale lock a killed writer left, and rep
   const { file, pid } = crashed(t, { rows: 10 });
   assert.equal(readSuperblock(file).openForWrite, true);
   const report = H5Logger.recover(file);
-  assert.deepEqual(report, { file, flagsCleared: true, staleLock: report.staleLock, zeroFilled: 0, datasets: [{ name: "x", rows: 10, dtype: "float64" }] });
+  assert.deepEqual(report, { file, flagsCleared: true, staleLock: report.staleLock, zeroFilled: 0, endAddressRaised: report.endAddressRaised, datasets: [{ name: "x", rows: 10, dtype: "float64" }] });
   assert.equal(report.staleLock?.pid, pid);
   assert.equal(readSuperblock(file).flags, 0);
   assert.equal(fs.existsSync(`${file}.lock`), false);
@@ -65,7 +65,7 @@ test("recover: a file that h5py's writer left behind (no h5logger lock), plain a
     const made = spawnSync(PYTHON, [MAKE_CRASHED, file, "--rows", "7", ...(swmr ? ["--swmr"] : [])], { encoding: "utf8" });
     assert.equal(made.signal, "SIGKILL", made.stderr);
     const report = H5Logger.recover(file);
-    assert.deepEqual(report, { file, flagsCleared: true, staleLock: null, zeroFilled: 0, datasets: [{ name: "rows", rows: 7, dtype: "float64" }] });
+    assert.deepEqual(report, { file, flagsCleared: true, staleLock: null, zeroFilled: 0, endAddressRaised: report.endAddressRaised, datasets: [{ name: "rows", rows: 7, dtype: "float64" }] });
     assert.deepEqual(h5pyValues(file), { rows: range(7).map((i) => [i, 2 * i, 3 * i]) });
   }
 });
@@ -76,9 +76,30 @@ test("recover: a cleanly closed file is left byte for byte as it was", (t) => {
   logger.log("x", 1);
   logger.close();
   const before = sha256(file);
-  assert.deepEqual(H5Logger.recover(file), { file, flagsCleared: false, staleLock: null, zeroFilled: 0, datasets: [{ name: "x", rows: 1, dtype: "float64" }] });
+  assert.deepEqual(H5Logger.recover(file), { file, flagsCleared: false, staleLock: null, zeroFilled: 0, endAddressRaised: 0, datasets: [{ name: "x", rows: 1, dtype: "float64" }] });
   assert.equal(sha256(file), before);
   assert.equal(fs.existsSync(`${file}.lock`), false);
+});
+
+test("recover: metadata past the recorded end of file (a kill during a flush) is made reachable, as h5clear --increment does", (t) => {
+  const file = path.join(tempDir(t), "overflow.h5");
+  const logger = new H5Logger(file);
+  for (let i = 0; i < 5000; i++) logger.log("x", i);
+  logger.close();
+  // What a writer killed mid-flush leaves: flags set, and the superblock's end-of-file address
+  // (written last) still the one of an earlier flush, short of metadata already on disk.
+  const bytes = fs.readFileSync(file);
+  assert.equal(bytes[8], 3, "a version 3 superblock");
+  bytes[11] = 1;
+  bytes.writeBigUInt64LE(195n, 28);
+  bytes.writeUInt32LE(lookup3(bytes.subarray(0, 44)), 44);
+  fs.writeFileSync(file, bytes);
+  const report = H5Logger.recover(file);
+  assert.equal(report.flagsCleared, true);
+  assert.equal(report.endAddressRaised, bytes.length - 195);
+  assert.equal(Number(readSuperblock(file).endOfFileAddress), bytes.length);
+  using reader = H5Logger.openSync(file);
+  assert.deepEqual(Array.from(reader.get("x").value as Float64Array), range(5000));
 });
 
 test("recover refuses while a writer holds the file, naming its pid; the file is untouched", (t) => {
