@@ -11,6 +11,7 @@ import { memoryCase } from "./cases/memory.js";
 import { readingCase } from "./cases/reading.js";
 import { scalarsCase } from "./cases/scalars.js";
 import { wideCase } from "./cases/wide.js";
+import os from "node:os";
 import { removeCompiled } from "./compile.js";
 import { describeMachine, formatMachine } from "./machine.js";
 import { TempDir } from "./measure.js";
@@ -48,7 +49,15 @@ const machine = describeMachine();
 const tmp = new TempDir();
 const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
 
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
 log(formatMachine(machine));
+// Other programs on the machine move the numbers: the load average says how busy it was.
+const loadAtStart = load();
+log(`Load average at the start: ${loadAtStart}`);
 log(`Sizes: ${full ? "--full (issue 4)" : "default (small; --full for issue 4's)"}, ${sizes.reps} repetitions, median reported\n`);
 
 const results: Result[] = [];
@@ -60,9 +69,9 @@ for (const [name, run] of Object.entries(CASES)) {
   results.push(...out);
   log(`  ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
-log(`  total: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+log(`  total: ${((performance.now() - started) / 1000).toFixed(1)} s; load average at the end: ${load()}\n`);
 
-if (json) process.stdout.write(`${formatJson(machine, { full, only: only ?? null }, results)}\n`);
+if (json) process.stdout.write(`${formatJson(machine, { full, only: only ?? null, loadAtStart, loadAtEnd: load() }, results)}\n`);
 else log(formatTable(results));
 tmp.remove();
 removeCompiled();

@@ -91,7 +91,9 @@ function memory(proc: Proc): string {
 }
 
 console.log(formatMachine(describeMachine()));
-console.log(`Soak: ${minutes} min, ${readers} readers, ${file}, at most ${(maxRate / MB).toFixed(0)} MB/s on average (${(budget / 2 ** 30).toFixed(1)} GB budget)`);
+console.log(
+  `Soak: ${minutes} min, ${readers} readers, ${file}, at most ${(maxRate / MB).toFixed(0)} MB/s on average (${(budget / 2 ** 30).toFixed(1)} GB budget)`,
+);
 const started = Date.now();
 const writer = follow("writer", startChild("soak-writer", [file, String(minutes * 60), String(Math.floor(maxRate / ROW_BYTES))]));
 while (!writer.last) await new Promise((r) => setTimeout(r, 50));
@@ -99,7 +101,9 @@ const followers = Array.from({ length: readers }, (_, i) => follow(`reader ${i +
 const ticker = setInterval(() => {
   const w = writer.samples.at(-1);
   const lags = followers.map((r) => (w?.rows ?? 0) - (r.samples.at(-1)?.rows ?? 0));
-  process.stderr.write(`\r${((Date.now() - started) / 60_000).toFixed(1)} min: ${w?.rows ?? 0} rows; readers behind by ${lags.join(", ")} rows   `);
+  process.stderr.write(
+    `\r${((Date.now() - started) / 60_000).toFixed(1)} min: ${w?.rows ?? 0} rows; readers behind by ${lags.join(", ")} rows   `,
+  );
 }, 5000);
 const failures: string[] = [];
 await Promise.all(

@@ -17,6 +17,7 @@ import { closeAtExit, forget } from "./exit.js";
 import * as hdf5 from "./hdf5.js";
 import { inspectLock } from "./lock.js";
 import { matchEndOfFile } from "./eof.js";
+import { repairRows } from "./recover.js";
 import { clearConsistencyFlags } from "./superblock.js";
 
 export { shortOfEnd } from "./eof.js";
@@ -44,7 +45,8 @@ export interface CrashedCopy {
 
 /**
  * Open a private copy of `file`, repaired as `H5Logger.recover` repairs a file: consistency
- * flags cleared, length and end-of-file address made to agree. The file itself is only read.
+ * flags cleared, length and end-of-file address made to agree, rows of an interrupted flush
+ * that do not line up with their companions dropped. The file itself is only read.
  */
 export function openCrashedCopy(file: string): CrashedCopy {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-crashed-"));
@@ -54,6 +56,7 @@ export function openCrashedCopy(file: string): CrashedCopy {
     fs.copyFileSync(file, copy, fs.constants.COPYFILE_FICLONE);
     clearConsistencyFlags(copy);
     matchEndOfFile(copy);
+    repairRows(copy);
     const handle = hdf5.openFile(copy, "r");
     closeAtExit(remove);
     return {

@@ -18,6 +18,7 @@ import { FileError, LockedError } from "./errors.js";
 import * as hdf5 from "./hdf5.js";
 import { type LockHolder, type WriterLock, acquireLock } from "./lock.js";
 import { resolveFilename } from "./options.js";
+import { type TrimmedDataset, applyRepair, planRepair } from "./repair.js";
 import { clearConsistencyFlags, readSuperblock } from "./superblock.js";
 
 /** One dataset of a recovered file. */
@@ -28,6 +29,8 @@ export interface RecoveredDataset {
   rows: number;
   /** h5logger's dtype name, or the stored type (numpy style) when h5logger does not write it. */
   dtype: string;
+  /** Set when HDF5 cannot even describe the dataset: what it says. */
+  unreadable?: string;
 }
 
 /** What {@link recover} did and found. */
@@ -50,6 +53,12 @@ export interface RecoveryReport {
    * recorded end. 0 when nothing was past it.
    */
   endAddressRaised: number;
+  /**
+   * Rows dropped because a writer killed in the middle of a flush left a dataset and its
+   * step/time companions with different row counts (see repair.ts). Only rows of the
+   * interrupted flush are ever concerned.
+   */
+  trimmed: TrimmedDataset[];
   /** What the file holds now. */
   datasets: RecoveredDataset[];
 }
@@ -71,7 +80,8 @@ export function recover(filename: string): RecoveryReport {
     const { changed } = clearConsistencyFlags(file);
     const { zeroFilled, addressRaised } = changed || shortOfEnd(file) ? matchEndOfFile(file) : { zeroFilled: 0, addressRaised: 0 };
     const repaired = changed || zeroFilled > 0 || addressRaised > 0;
-    return { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, datasets: describe(file, repaired) };
+    const trimmed = repaired ? repairRows(file) : [];
+    return { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, trimmed, datasets: describe(file, repaired) };
   } finally {
     lock.release();
   }
@@ -95,8 +105,9 @@ export function recoverForWriter(file: string, lock: WriterLock, append: boolean
   if (!flagged && lock.replaced === null) return null;
   const changed = flagged && clearConsistencyFlags(file).changed;
   const { zeroFilled, addressRaised } = changed ? matchEndOfFile(file) : { zeroFilled: 0, addressRaised: 0 };
+  const trimmed = changed && append ? repairRows(file) : [];
   const datasets = changed && append ? describe(file, true) : [];
-  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, datasets };
+  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, trimmed, datasets };
   const what = changed ? `recovered the file (cleared HDF5's "open for write" flags)` : "took over its stale lock";
   const who = `pid ${lock.replaced?.pid}, since ${lock.replaced?.startedAt}`;
   process.emitWarning(`${file}: its previous writer (${who}) ended without closing it; ${what}`, { code: "H5LOGGER_RECOVERED" });
@@ -122,6 +133,30 @@ function superblockOf(file: string): ReturnType<typeof readSuperblock> {
   }
 }
 
+/**
+ * Drop the rows a flush cut short left unmatched by their companions (see repair.ts); returns
+ * the cuts made. The file is opened for writing only when there is something to cut.
+ */
+export function repairRows(file: string): TrimmedDataset[] {
+  const reading = hdf5.openFile(file, "r");
+  let plan: TrimmedDataset[];
+  try {
+    plan = planRepair(reading);
+  } catch {
+    return []; // a dataset that cannot even be described: describe() reports it
+  } finally {
+    hdf5.closeFile(reading);
+  }
+  if (plan.length === 0) return plan;
+  const writing = hdf5.openFile(file, "a");
+  try {
+    const failed = new Set(applyRepair(writing, plan).map((f) => f.name));
+    return plan.filter((cut) => !failed.has(cut.name));
+  } finally {
+    hdf5.closeFile(writing);
+  }
+}
+
 function describe(file: string, repaired: boolean): RecoveredDataset[] {
   let handle: hdf5.FileHandle;
   try {
@@ -131,8 +166,13 @@ function describe(file: string, repaired: boolean): RecoveredDataset[] {
     throw new FileError(file, `${done}HDF5 cannot open it: ${(err as Error).message}; the file may be damaged beyond what h5logger repairs`, { cause: err });
   }
   try {
-    return hdf5.listDatasets(handle).map((path) => {
-      const info = hdf5.datasetInfo(handle, path);
+    return hdf5.listDatasets(handle).map((path): RecoveredDataset => {
+      let info: hdf5.DatasetInfo;
+      try {
+        info = hdf5.datasetInfo(handle, path);
+      } catch (err) {
+        return { name: path.slice(1), rows: 0, dtype: "unknown", unreadable: (err as Error).message };
+      }
       return { name: path.slice(1), rows: info.shape[0] ?? 1, dtype: info.dtype ?? info.storedType };
     });
   } finally {

@@ -78,9 +78,9 @@ function checkFile(t: TestContext, file: string, flushed: number): { rows: numbe
   for (const [name, length] of [["x", x.length], ["v", v.length], ["x.step", steps.length]] as const) {
     assert.ok(length >= flushed, `${name} has ${length} rows; ${flushed} were flushed before the disk filled up`);
   }
-  x.forEach((value, i) => assert.equal(value, i, `x[${i}]`));
-  steps.forEach((value, i) => assert.equal(value, BigInt(i), `x.step[${i}]`));
-  v.forEach((row, i) => assert.ok(row.every((value, k) => value === i * 1000 + k), `v[${i}]`));
+  for (const [i, value] of x.entries()) assert.equal(value, i, `x[${i}]`);
+  for (const [i, value] of steps.entries()) assert.equal(value, BigInt(i), `x.step[${i}]`);
+  for (const [i, row] of v.entries()) assert.ok(row.every((value, k) => value === i * 1000 + k), `v[${i}]`);
   if (have(t, "h5py")) assert.deepEqual(python(H5PY_CHECK, file), { rows: x.length, ok: true });
   return { rows: x.length, zeroFilled };
 }

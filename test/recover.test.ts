@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { type TestContext, test } from "node:test";
 import { FileError, H5Logger, LockedError } from "../src/index.js";
+import * as hdf5 from "../src/hdf5.js";
 import { lookup3, readSuperblock } from "../src/superblock.js";
 import { PYTHON, have, h5pyValues, sha256, tempDir } from "./helpers/interop.js";
 
@@ -51,7 +52,7 @@ test("recover: clears the flags and the stale lock a killed writer left, and rep
   const { file, pid } = crashed(t, { rows: 10 });
   assert.equal(readSuperblock(file).openForWrite, true);
   const report = H5Logger.recover(file);
-  assert.deepEqual(report, { file, flagsCleared: true, staleLock: report.staleLock, zeroFilled: 0, endAddressRaised: report.endAddressRaised, datasets: [{ name: "x", rows: 10, dtype: "float64" }] });
+  assert.deepEqual(report, { file, flagsCleared: true, staleLock: report.staleLock, zeroFilled: 0, endAddressRaised: report.endAddressRaised, trimmed: [], datasets: [{ name: "x", rows: 10, dtype: "float64" }] });
   assert.equal(report.staleLock?.pid, pid);
   assert.equal(readSuperblock(file).flags, 0);
   assert.equal(fs.existsSync(`${file}.lock`), false);
@@ -65,7 +66,7 @@ test("recover: a file that h5py's writer left behind (no h5logger lock), plain a
     const made = spawnSync(PYTHON, [MAKE_CRASHED, file, "--rows", "7", ...(swmr ? ["--swmr"] : [])], { encoding: "utf8" });
     assert.equal(made.signal, "SIGKILL", made.stderr);
     const report = H5Logger.recover(file);
-    assert.deepEqual(report, { file, flagsCleared: true, staleLock: null, zeroFilled: 0, endAddressRaised: report.endAddressRaised, datasets: [{ name: "rows", rows: 7, dtype: "float64" }] });
+    assert.deepEqual(report, { file, flagsCleared: true, staleLock: null, zeroFilled: 0, endAddressRaised: report.endAddressRaised, trimmed: [], datasets: [{ name: "rows", rows: 7, dtype: "float64" }] });
     assert.deepEqual(h5pyValues(file), { rows: range(7).map((i) => [i, 2 * i, 3 * i]) });
   }
 });
@@ -76,7 +77,7 @@ test("recover: a cleanly closed file is left byte for byte as it was", (t) => {
   logger.log("x", 1);
   logger.close();
   const before = sha256(file);
-  assert.deepEqual(H5Logger.recover(file), { file, flagsCleared: false, staleLock: null, zeroFilled: 0, endAddressRaised: 0, datasets: [{ name: "x", rows: 1, dtype: "float64" }] });
+  assert.deepEqual(H5Logger.recover(file), { file, flagsCleared: false, staleLock: null, zeroFilled: 0, endAddressRaised: 0, trimmed: [], datasets: [{ name: "x", rows: 1, dtype: "float64" }] });
   assert.equal(sha256(file), before);
   assert.equal(fs.existsSync(`${file}.lock`), false);
 });
@@ -100,6 +101,29 @@ test("recover: metadata past the recorded end of file (a kill during a flush) is
   assert.equal(Number(readSuperblock(file).endOfFileAddress), bytes.length);
   using reader = H5Logger.openSync(file);
   assert.deepEqual(Array.from(reader.get("x").value as Float64Array), range(5000));
+});
+
+test("recover: a dataset and its step companion cut short differently by a kill mid-flush are brought back in line", (t) => {
+  const file = path.join(tempDir(t), "companions.h5");
+  const logger = new H5Logger(file, { steps: true });
+  for (let i = 0; i < 300; i++) logger.log("x", i, { step: i });
+  logger.close();
+  // As a flush cut short can leave it: x grown to 300 rows on disk, x.step only to 250.
+  const handle = hdf5.openFile(file, "a");
+  hdf5.resizeRows(handle, "/x.step", 250);
+  hdf5.closeFile(handle);
+  const bytes = fs.readFileSync(file);
+  bytes[11] = 1;
+  bytes.writeUInt32LE(lookup3(bytes.subarray(0, 44)), 44);
+  fs.writeFileSync(file, bytes);
+  fs.writeFileSync(`${file}.lock`, JSON.stringify({ pid: deadPid(), hostname: os.hostname(), startedAt: "2026-01-01T00:00:00.000Z" }));
+  const writer = new H5Logger(file, { steps: true });
+  assert.deepEqual(writer.recovered?.trimmed, [{ name: "x", from: 300, to: 250 }]);
+  writer.log("x", 250, { step: 250 }); // appends line up again
+  writer.close();
+  using reader = H5Logger.openSync(file);
+  assert.deepEqual(Array.from(reader.get("x").value as Float64Array), range(251));
+  assert.deepEqual(reader.get("x.step").toArray(), range(251).map(BigInt));
 });
 
 test("recover refuses while a writer holds the file, naming its pid; the file is untouched", (t) => {
@@ -130,7 +154,15 @@ test("recover: a missing file, a file that is not HDF5, a bad extension: clear e
 
 test("new H5Logger on a crashed file whose lock proves the writer dead: recovers by itself, says so, appends after the flushed rows", async (t) => {
   const { file, pid } = crashed(t, { rows: 5 });
-  const warned = new Promise<Error>((resolve) => process.once("warning", resolve));
+  // Warnings are emitted on the next tick: wait for the one about this file.
+  const warned = new Promise<Error>((resolve) => {
+    const listener = (warning: Error) => {
+      if (!warning.message.includes(file)) return;
+      process.off("warning", listener);
+      resolve(warning);
+    };
+    process.on("warning", listener);
+  });
   const logger = new H5Logger(file);
   assert.equal(logger.recovered?.flagsCleared, true);
   assert.equal(logger.recovered?.staleLock?.pid, pid);
