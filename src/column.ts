@@ -15,6 +15,8 @@ export interface ColumnLayout {
   chunkRows: number;
   /** Rows buffered before the column appends them to the file. */
   batchRows: number;
+  /** Bytes of buffered strings before the column appends them (string rows vary in size). */
+  batchBytes: number;
 }
 
 /** Which per-row companions a column records. */
@@ -72,6 +74,8 @@ export class Column {
   readonly #borrows: boolean;
   /** The row push() took by reference, until append() writes it. */
   #borrowed: TypedArray | null = null;
+  /** Length of the strings buffered: a string row can be any size, so it counts apart from rowBytes. */
+  #stringBytes = 0;
   readonly #budget: MemoryBudget;
 
   constructor(
@@ -162,7 +166,7 @@ export class Column {
 
   /** Whether the buffer is full: the caller appends before the next push. */
   get full(): boolean {
-    return this.count >= this.layout.batchRows;
+    return this.count >= this.layout.batchRows || this.#stringBytes >= this.layout.batchBytes;
   }
 
   /**
@@ -184,6 +188,7 @@ export class Column {
     }
     if (this.#steps) this.#steps[row] = step;
     if (this.#times) this.#times[row] = time;
+    if (typeof value === "string") this.#stringBytes += value.length;
     this.count = row + 1;
   }
 
@@ -246,6 +251,7 @@ export class Column {
     }
     this.rowsOnDisk = start + rows;
     this.count = 0;
+    this.#stringBytes = 0;
     if (rows > this.#used) this.#used = rows;
     if (Array.isArray(buffer)) buffer.fill("", 0, elements); // let the strings be collected
   }

@@ -593,5 +593,5 @@ function layoutFor(spec: RowSpec, options: ResolvedOptions): ColumnLayout {
   const budget = Math.min(BATCH_BYTES, options.maxBufferBytes);
   // Whole chunks per batch when a chunk fits the budget, so appends rewrite no partial chunk.
   const batchRows = Math.max(1, Math.floor(budget / rowBytes / chunkRows) * chunkRows || Math.floor(budget / rowBytes));
-  return { chunkRows, batchRows };
+  return { chunkRows, batchRows, batchBytes: budget };
 }
