@@ -41,7 +41,9 @@ export function show(reader: H5Reader, name: string, start: number, end: number 
   const view = reader.get(name);
   const from = start < 0 ? Math.max(0, view.length + start) : Math.min(start, view.length);
   const rows = rowsToStrings(view.slice(from, end ?? view.length));
-  rows.forEach((row, i) => out.write(`${from + i}\t${row}\n`));
+  rows.forEach((row, i) => {
+    out.write(`${from + i}\t${row}\n`);
+  });
 }
 
 /** Count, min, max, mean and last value of a series of numbers, read block by block. */
@@ -134,7 +136,9 @@ function jsonable(value: unknown): unknown {
 export async function follow(reader: H5Reader, names: string[], out: Writable, signal: AbortSignal): Promise<void> {
   const list = names.length > 0 ? names : reader.keys();
   for await (const { name, start, rows } of reader.follow(list, { signal, from: "end" })) {
-    rowsToStrings(rows).forEach((row, i) => out.write(`${name}\t${start + i}\t${row}\n`));
+    rowsToStrings(rows).forEach((row, i) => {
+      out.write(`${name}\t${start + i}\t${row}\n`);
+    });
   }
 }
 

@@ -84,20 +84,18 @@ export function acquireLock(file: string): WriterLock {
   const start = processStart(process.pid);
   if (start !== undefined) holder.processStart = start;
   const text = `${JSON.stringify(holder)}\n`;
-  let replaced: LockHolder | null = null;
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (create(file, lock, text)) return held(lock, holder, text, replaced);
+    if (create(file, lock, text)) return held(lock, holder, text, null);
     const found = readLock(lock);
     if (found === null) continue; // released in between: try again
     if ("unreadable" in found) {
       if (found.age <= UNREADABLE_GRACE_MS) throw new LockedError(file, `another writer is taking the lock ${lock} right now; try again, or write to another file`);
-      takeOver(file, lock, found.raw);
+      if (takeOver(file, lock, found.raw, text)) return held(lock, holder, text, null);
       continue;
     }
     const state = liveness(found.holder);
     if (state !== "dead") throw lockedBy(file, lock, found.holder, state);
-    takeOver(file, lock, found.raw);
-    replaced = found.holder;
+    if (takeOver(file, lock, found.raw, text)) return held(lock, holder, text, found.holder);
   }
   throw new LockedError(file, `could not take the lock ${lock}: other writers keep taking it; try again`);
 }
@@ -199,10 +197,13 @@ function processStart(pid: number): number | undefined {
 }
 
 /**
- * Remove a stale lock, unless someone changed it meanwhile. A marker file makes this a
- * critical section: two processes that find the same stale lock cannot both replace it.
+ * Replace a stale lock with ours, unless someone changed it meanwhile; returns whether we hold
+ * it now. The new lock is renamed over the stale one, so the lock file never goes missing (a
+ * writer arriving then would take it without knowing a crashed writer's file awaits
+ * recovery), and a marker file makes this a critical section: of two processes that find the
+ * same stale lock, one replaces it and the other then finds a live lock.
  */
-function takeOver(file: string, lock: string, staleText: string): void {
+function takeOver(file: string, lock: string, staleText: string, text: string): boolean {
   const marker = `${lock}.takeover`;
   const busy = () => new LockedError(file, `another process is taking over the stale lock ${lock} right now; try again`);
   if (!create(file, marker, String(process.pid))) {
@@ -211,9 +212,14 @@ function takeOver(file: string, lock: string, staleText: string): void {
     fs.rmSync(marker, { force: true });
     if (!create(file, marker, String(process.pid))) throw busy();
   }
+  const fresh = `${lock}.${process.pid}.new`;
   try {
-    if (readLock(lock)?.raw === staleText) fs.rmSync(lock, { force: true });
+    if (readLock(lock)?.raw !== staleText) return false;
+    fs.writeFileSync(fresh, text);
+    fs.renameSync(fresh, lock);
+    return true;
   } finally {
+    fs.rmSync(fresh, { force: true });
     fs.rmSync(marker, { force: true });
   }
 }

@@ -10,8 +10,8 @@
  */
 import fs from "node:fs";
 import { writeAttributes } from "./attributes.js";
-import { Column, type ColumnLayout, type Companions, type MemoryBudget } from "./column.js";
-import { describe, dtypeSize } from "./dtype.js";
+import { Column, type Companions, type MemoryBudget } from "./column.js";
+import { describe } from "./dtype.js";
 import { ClosedError, FileError, H5LoggerError, HDF5Error, InvalidNameError, InvalidOptionError, InvalidValueError, LockedError } from "./errors.js";
 import { closeAtExit, forget } from "./exit.js";
 import * as hdf5 from "./hdf5.js";
@@ -27,18 +27,17 @@ import {
   resolveFilename,
   resolveOptions,
 } from "./options.js";
+import { createFresh, openForAppend } from "./open-file.js";
+import { checkAppendable, existingCompanions, layoutFor, specFor, storedDtype } from "./plan.js";
 import { H5Reader } from "./reader.js";
 import { type RecoveryReport, recover, recoverForWriter } from "./recover.js";
 import { Checkpoints } from "./rollback.js";
-import { type RowSpec, formatShape, inferRowSpec } from "./rows.js";
-import { readSuperblock } from "./superblock.js";
+import type { RowSpec } from "./rows.js";
 import { ticks, ticksFor } from "./ticker.js";
 
 const STRINGS_UNDER_SWMR =
   "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
 
-/** Batches larger than this gain nothing measurable and only hold memory. */
-const BATCH_BYTES = 1024 * 1024;
 const SLASH = 0x2f;
 /** Files this process writes, by real path: a second writer in the same process is refused. */
 const writing = new Map<string, H5Logger>();
@@ -477,121 +476,3 @@ function nowSeconds(): number {
   return (performance.timeOrigin + performance.now()) / 1000;
 }
 
-function createFresh(filename: string): hdf5.FileHandle {
-  // Truncating a file that another process writes would corrupt it; HDF5 checks this only when appending.
-  if (fs.existsSync(filename) && looksLikeHdf5(filename) && writerHolds(filename)) {
-    throw new LockedError(filename, "is open for writing elsewhere, or its writer crashed; if no writer runs, delete it or run `npx h5logger recover " + filename + "`");
-  }
-  try {
-    return hdf5.createFile(filename);
-  } catch (err) {
-    throw new FileError(filename, `cannot create the file: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-function openForAppend(filename: string): hdf5.FileHandle {
-  if (!looksLikeHdf5(filename)) {
-    throw new FileError(filename, "exists and is not an HDF5 file; pass replaceIfExists: true to replace it, or choose another name");
-  }
-  try {
-    return hdf5.openFile(filename, "a");
-  } catch (err) {
-    const message = (err as Error).message;
-    if (/truncated file/i.test(message)) {
-      throw new FileError(filename, `is shorter than HDF5 recorded, as a write that failed for lack of space leaves it; run \`npx h5logger recover ${filename}\`, then open it again`, { cause: err });
-    }
-    if (/already open for write|file locking|consistency flags/i.test(message)) {
-      throw new LockedError(filename, "is open for writing elsewhere, or its writer crashed; if no writer runs, run `npx h5logger recover " + filename + "`");
-    }
-    throw new FileError(filename, `cannot be opened for appending: ${message}`, { cause: err });
-  }
-}
-
-/** Whether a version 3 superblock says a writer has the file open (older versions keep no such flags). */
-function writerHolds(filename: string): boolean {
-  try {
-    const sb = readSuperblock(filename);
-    return sb.version >= 3 && (sb.openForWrite || sb.swmrWrite);
-  } catch {
-    return false; // no superblock we can read: HDF5 will say what is wrong
-  }
-}
-
-/**
- * An existing dataset keeps its dtype when the value's dtype was only inferred: rows are then
- * checked against the stored dtype one by one, so 5 goes into an int64 dataset and 0.5 does not.
- */
-function storedDtype(file: hdf5.FileHandle, name: string, spec: RowSpec): RowSpec {
-  if (hdf5.objectKind(file, hdf5Path(name)) !== "dataset") return spec;
-  const stored = hdf5.datasetInfo(file, hdf5Path(name)).dtype;
-  return stored === null || stored === spec.dtype ? spec : { dtype: stored, rowShape: spec.rowShape };
-}
-
-/** HDF5's signature sits at offset 0, 512, 1024, 2048, ... */
-function looksLikeHdf5(filename: string): boolean {
-  const signature = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
-  const fd = fs.openSync(filename, "r");
-  try {
-    const size = fs.fstatSync(fd).size;
-    const buffer = Buffer.alloc(8);
-    for (let offset = 0; offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
-      fs.readSync(fd, buffer, 0, 8, offset);
-      if (buffer.equals(signature)) return true;
-    }
-    return false;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function specFor(name: string, value: unknown, declared: NormalisedDeclaration): RowSpec {
-  const inferred = inferRowSpec(name, value);
-  const dtype = declared.dtype ?? inferred.dtype;
-  const rowShape = declared.rowShape ?? inferred.rowShape;
-  if (declared.rowRank !== undefined && rowShape.length !== declared.rowRank) {
-    throw new InvalidValueError(name, `declared with rank ${declared.rowRank + 1}, so rows need ${declared.rowRank} dimensions; got ${formatShape(inferred.rowShape)}`);
-  }
-  return { dtype, rowShape };
-}
-
-/** Check that an existing dataset can take our rows; returns its row count. */
-function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSpec): number {
-  const info = hdf5.datasetInfo(file, hdf5Path(name));
-  const where = `${name} (existing dataset)`;
-  if (info.dtype === null) throw new InvalidValueError(where, `stored type ${info.storedType} is not one h5logger appends to`);
-  if (info.dtype !== spec.dtype) throw new InvalidValueError(where, `holds ${info.dtype}, but the value is ${spec.dtype}`);
-  if (info.shape.length === 0 || info.maxshape[0] !== null || info.chunks === null) {
-    throw new InvalidValueError(where, `cannot grow: it is not chunked with an unlimited first axis (shape ${formatShape(info.shape)}, maxshape ${formatShape(info.maxshape.map((d) => d ?? -1))})`);
-  }
-  const rowShape = info.shape.slice(1);
-  // Declared by rank only: empty and growable along every axis, so the first row sets the shape.
-  const shapeOpen = info.shape[0] === 0 && info.maxshape.slice(1).every((d) => d === null) && rowShape.every((d) => d === 0);
-  if (shapeOpen && rowShape.length === spec.rowShape.length) return 0;
-  if (rowShape.length !== spec.rowShape.length || rowShape.some((d, i) => d !== spec.rowShape[i])) {
-    throw new InvalidValueError(where, `row shape ${formatShape(spec.rowShape)} does not match its row shape ${formatShape(rowShape)}`);
-  }
-  return info.shape[0] as number;
-}
-
-/** An existing dataset keeps the companions it has; asking for one it lacks would misalign rows. */
-function existingCompanions(file: hdf5.FileHandle, name: string, wanted: Companions, rows: number): Companions {
-  const has = (suffix: string) => hdf5.objectKind(file, hdf5Path(name) + suffix) === "dataset";
-  const found = { step: has(STEP_SUFFIX), time: has(TIME_SUFFIX) };
-  for (const [key, suffix] of [["step", STEP_SUFFIX], ["time", TIME_SUFFIX]] as const) {
-    if (wanted[key] && !found[key]) throw new InvalidValueError(name, `exists without a ${name}${suffix} dataset, so its ${key}s cannot be recorded`);
-    if (found[key]) {
-      const companionRows = hdf5.datasetInfo(file, hdf5Path(name) + suffix).shape[0];
-      if (companionRows !== rows) throw new InvalidValueError(name, `has ${rows} rows but ${name}${suffix} has ${companionRows}; they must match`);
-    }
-  }
-  return found;
-}
-
-function layoutFor(spec: RowSpec, options: ResolvedOptions): ColumnLayout {
-  const rowBytes = Math.max(1, spec.rowShape.reduce((a, b) => a * Math.max(1, b), 1) * (spec.dtype === "string" ? 16 : dtypeSize(spec.dtype)));
-  const chunkRows = Math.max(1, Math.floor(options.chunkBytes / rowBytes));
-  const budget = Math.min(BATCH_BYTES, options.maxBufferBytes);
-  // Whole chunks per batch when a chunk fits the budget, so appends rewrite no partial chunk.
-  const batchRows = Math.max(1, Math.floor(budget / rowBytes / chunkRows) * chunkRows || Math.floor(budget / rowBytes));
-  return { chunkRows, batchRows, batchBytes: budget };
-}

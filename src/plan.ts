@@ -1,0 +1,80 @@
+/**
+ * What a new column looks like: its dtype and row shape (from the value, a declaration or an
+ * existing dataset), whether an existing dataset can take its rows, and its chunk and batch sizes.
+ *
+ * @module
+ */
+import type { ColumnLayout, Companions } from "./column.js";
+import { dtypeSize } from "./dtype.js";
+import { InvalidValueError } from "./errors.js";
+import * as hdf5 from "./hdf5.js";
+import { STEP_SUFFIX, TIME_SUFFIX, hdf5Path } from "./names.js";
+import type { NormalisedDeclaration, ResolvedOptions } from "./options.js";
+import { type RowSpec, formatShape, inferRowSpec } from "./rows.js";
+
+/** Batches larger than this gain nothing measurable and only hold memory. */
+const BATCH_BYTES = 1024 * 1024;
+
+/**
+ * An existing dataset keeps its dtype when the value's dtype was only inferred: rows are then
+ * checked against the stored dtype one by one, so 5 goes into an int64 dataset and 0.5 does not.
+ */
+export function storedDtype(file: hdf5.FileHandle, name: string, spec: RowSpec): RowSpec {
+  if (hdf5.objectKind(file, hdf5Path(name)) !== "dataset") return spec;
+  const stored = hdf5.datasetInfo(file, hdf5Path(name)).dtype;
+  return stored === null || stored === spec.dtype ? spec : { dtype: stored, rowShape: spec.rowShape };
+}
+
+/** The row spec of a first value, with what a declaration fixes taking precedence. */
+export function specFor(name: string, value: unknown, declared: NormalisedDeclaration): RowSpec {
+  const inferred = inferRowSpec(name, value);
+  const dtype = declared.dtype ?? inferred.dtype;
+  const rowShape = declared.rowShape ?? inferred.rowShape;
+  if (declared.rowRank !== undefined && rowShape.length !== declared.rowRank) {
+    throw new InvalidValueError(name, `declared with rank ${declared.rowRank + 1}, so rows need ${declared.rowRank} dimensions; got ${formatShape(inferred.rowShape)}`);
+  }
+  return { dtype, rowShape };
+}
+
+/** Check that an existing dataset can take our rows; returns its row count. */
+export function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSpec): number {
+  const info = hdf5.datasetInfo(file, hdf5Path(name));
+  const where = `${name} (existing dataset)`;
+  if (info.dtype === null) throw new InvalidValueError(where, `stored type ${info.storedType} is not one h5logger appends to`);
+  if (info.dtype !== spec.dtype) throw new InvalidValueError(where, `holds ${info.dtype}, but the value is ${spec.dtype}`);
+  if (info.shape.length === 0 || info.maxshape[0] !== null || info.chunks === null) {
+    throw new InvalidValueError(where, `cannot grow: it is not chunked with an unlimited first axis (shape ${formatShape(info.shape)}, maxshape ${formatShape(info.maxshape.map((d) => d ?? -1))})`);
+  }
+  const rowShape = info.shape.slice(1);
+  // Declared by rank only: empty and growable along every axis, so the first row sets the shape.
+  const shapeOpen = info.shape[0] === 0 && info.maxshape.slice(1).every((d) => d === null) && rowShape.every((d) => d === 0);
+  if (shapeOpen && rowShape.length === spec.rowShape.length) return 0;
+  if (rowShape.length !== spec.rowShape.length || rowShape.some((d, i) => d !== spec.rowShape[i])) {
+    throw new InvalidValueError(where, `row shape ${formatShape(spec.rowShape)} does not match its row shape ${formatShape(rowShape)}`);
+  }
+  return info.shape[0] as number;
+}
+
+/** An existing dataset keeps the companions it has; asking for one it lacks would misalign rows. */
+export function existingCompanions(file: hdf5.FileHandle, name: string, wanted: Companions, rows: number): Companions {
+  const has = (suffix: string) => hdf5.objectKind(file, hdf5Path(name) + suffix) === "dataset";
+  const found = { step: has(STEP_SUFFIX), time: has(TIME_SUFFIX) };
+  for (const [key, suffix] of [["step", STEP_SUFFIX], ["time", TIME_SUFFIX]] as const) {
+    if (wanted[key] && !found[key]) throw new InvalidValueError(name, `exists without a ${name}${suffix} dataset, so its ${key}s cannot be recorded`);
+    if (found[key]) {
+      const companionRows = hdf5.datasetInfo(file, hdf5Path(name) + suffix).shape[0];
+      if (companionRows !== rows) throw new InvalidValueError(name, `has ${rows} rows but ${name}${suffix} has ${companionRows}; they must match`);
+    }
+  }
+  return found;
+}
+
+/** Chunk and batch sizes for rows of this spec. */
+export function layoutFor(spec: RowSpec, options: ResolvedOptions): ColumnLayout {
+  const rowBytes = Math.max(1, spec.rowShape.reduce((a, b) => a * Math.max(1, b), 1) * (spec.dtype === "string" ? 16 : dtypeSize(spec.dtype)));
+  const chunkRows = Math.max(1, Math.floor(options.chunkBytes / rowBytes));
+  const budget = Math.min(BATCH_BYTES, options.maxBufferBytes);
+  // Whole chunks per batch when a chunk fits the budget, so appends rewrite no partial chunk.
+  const batchRows = Math.max(1, Math.floor(budget / rowBytes / chunkRows) * chunkRows || Math.floor(budget / rowBytes));
+  return { chunkRows, batchRows, batchBytes: budget };
+}
