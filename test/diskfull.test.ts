@@ -98,7 +98,7 @@ function checkOutcome(outcome: Outcome, reason: RegExp): void {
 test("disk full (2 MB tmpfs): a clear error, flushed rows kept and exact, close() works, the process goes on", async (t) => {
   const disk = smallDisk(t);
   if ("why" in disk) return t.skip(disk.why);
-  const script = compileFixture(t, "fill_disk");
+  const script = compileFixture("fill_disk");
   const file = path.join(disk.dir, "full.h5");
   const outcome = await fill(script, file, path.join(tempDir(t), "other.h5"), "flush");
   checkOutcome(outcome, /disk is full \(No space left on device\)/);
@@ -109,7 +109,7 @@ test("disk full (2 MB tmpfs): a clear error, flushed rows kept and exact, close(
 test("disk full while the timer flushes: the next call or close() reports it, never silence", async (t) => {
   const disk = smallDisk(t);
   if ("why" in disk) return t.skip(disk.why);
-  const script = compileFixture(t, "fill_disk");
+  const script = compileFixture("fill_disk");
   const file = path.join(disk.dir, "timer.h5");
   const outcome = await fill(script, file, path.join(tempDir(t), "other.h5"), "timer");
   const reported = outcome.error ?? outcome.closeError;
@@ -121,7 +121,7 @@ test("disk full while the timer flushes: the next call or close() reports it, ne
 
 test("file size limit (RLIMIT_FSIZE via ulimit -f): a clear error, flushed rows kept and exact, close() works", async (t) => {
   if (spawnSync("bash", ["-c", "ulimit -f 1"]).status !== 0) return t.skip("no bash with ulimit to set a file size limit");
-  const script = compileFixture(t, "fill_disk");
+  const script = compileFixture("fill_disk");
   const file = path.join(tempDir(t), "limited.h5");
   const outcome = await fill(script, file, path.join(tempDir(t), "other.h5"), "flush", 2048);
   checkOutcome(outcome, /largest size this process or file system allows \(File too large\)/);

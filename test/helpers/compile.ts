@@ -9,21 +9,28 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+let compiled: string | null = null;
+
 /**
  * Transpile `src/` and `test/fixtures/` into a temp dir inside `node_modules/.cache` (so that
- * `h5wasm` resolves), removed when the test ends. Returns the path of `test/fixtures/NAME.js`.
+ * `h5wasm` resolves), once per test process, removed when it exits. Returns the path of
+ * `test/fixtures/NAME.js`.
  */
-export function compileFixture(t: TestContext, name: string): string {
+export function compileFixture(name: string): string {
+  compiled ??= compileAll();
+  return path.join(compiled, "test", "fixtures", `${name}.js`);
+}
+
+function compileAll(): string {
   const cache = path.join(ROOT, "node_modules", ".cache");
   fs.mkdirSync(cache, { recursive: true });
   const out = fs.mkdtempSync(path.join(cache, "h5logger-fixtures-"));
-  t.after(() => fs.rmSync(out, { recursive: true, force: true }));
+  process.on("exit", () => fs.rmSync(out, { recursive: true, force: true }));
   for (const dir of ["src", path.join("test", "fixtures")]) {
     fs.mkdirSync(path.join(out, dir), { recursive: true });
     for (const file of fs.readdirSync(path.join(ROOT, dir))) {
@@ -37,5 +44,5 @@ export function compileFixture(t: TestContext, name: string): string {
     }
   }
   fs.writeFileSync(path.join(out, "package.json"), '{ "type": "module" }\n');
-  return path.join(out, "test", "fixtures", `${name}.js`);
+  return out;
 }
