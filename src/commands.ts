@@ -144,6 +144,6 @@ export async function follow(reader: H5Reader, names: string[], out: Writable, s
 
 /** `recover`: clear a crashed writer's flags and say what the file holds. */
 export function recover(path: string, out: Writable): void {
-  const report = (H5Logger as unknown as { recover(path: string): unknown }).recover(path);
+  const report = H5Logger.recover(path);
   out.write(`${JSON.stringify(report, null, 2)}\n`);
 }
