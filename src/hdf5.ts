@@ -9,7 +9,7 @@
  * @module
  */
 import { HDF5Error } from "./errors.js";
-import type { Dtype } from "./dtype.js";
+import { type Dtype, arrayTypeFor } from "./dtype.js";
 
 /** The wasm stack pointer, which h5wasm does not export. */
 interface WasmStack {
@@ -399,19 +399,6 @@ export function datasetInfo(file: FileHandle, path: string): DatasetInfo {
   };
 }
 
-const ARRAY_TYPES: Record<Exclude<Dtype, "string">, new (buffer: ArrayBuffer) => ArrayBufferView> = {
-  float64: Float64Array,
-  float32: Float32Array,
-  int8: Int8Array,
-  int16: Int16Array,
-  int32: Int32Array,
-  int64: BigInt64Array,
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
-};
 
 /**
  * Read rows `[start, end)` of a dataset: a flat typed array of the dataset's element type, or
@@ -424,7 +411,7 @@ export function readRows(file: FileHandle, path: string, info: DatasetInfo, star
   const elements = rows * perRow;
   if (info.dtype === null) throw new HDF5Error(`cannot read ${path}: stored type ${info.storedType} is not supported`);
   if (elements === 0) {
-    return info.dtype === "string" ? [] : new ARRAY_TYPES[info.dtype](new ArrayBuffer(0));
+    return info.dtype === "string" ? [] : new (arrayTypeFor(info.dtype))(0);
   }
   const count = [BigInt(rows), ...rowShape.map(BigInt)];
   const offset = [BigInt(start), ...rowShape.map(() => 0n)];
@@ -444,7 +431,7 @@ export function readRows(file: FileHandle, path: string, info: DatasetInfo, star
       return out;
     }
     const copy = Module.HEAPU8.slice(ptr, ptr + bytes);
-    return new ARRAY_TYPES[info.dtype](copy.buffer);
+    return new (arrayTypeFor(info.dtype))(copy.buffer);
   } finally {
     Module._free(ptr);
   }
@@ -521,7 +508,7 @@ export function readAttribute(file: FileHandle, objectPath: string, name: string
       const signed = m.signed;
       const dtype: Exclude<Dtype, "string" | "bool"> =
         m.type === H5T_FLOAT ? (size === 4 ? "float32" : "float64") : (`${signed ? "int" : "uint"}${size * 8}` as never);
-      const typed = new ARRAY_TYPES[dtype](heap.slice(ptr, ptr + bytes).buffer) as unknown as ArrayLike<unknown>;
+      const typed = new (arrayTypeFor(dtype))(heap.slice(ptr, ptr + bytes).buffer) as unknown as ArrayLike<unknown>;
       values = Array.from(typed);
     } else {
       return `<unsupported attribute type ${m.type}>`;
