@@ -230,3 +230,29 @@ print(json.dumps({"ok": True}))
     assert.equal(String(reader.get(name)), repr, name);
   }
 });
+
+test("h5py's own booleans (an HDF5 enum) read back as booleans and can be appended to", (t) => {
+  if (!have(t, "h5py")) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-pybool-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, "pybool.h5");
+  python(
+    "import sys, json, h5py, numpy as np\nwith h5py.File(sys.argv[1], 'w') as f: f.create_dataset('b', data=np.array([True, False, True]), maxshape=(None,), chunks=(16,))\nprint('null')",
+    file,
+  );
+  const reader = H5Logger.openSync(file);
+  assert.deepEqual(reader.get("b").value, [true, false, true]);
+  assert.equal(reader.get("b").dtype, "bool");
+  assert.equal(String(reader.get("b")), '<HDF5 dataset "b": shape (3,), type "|b1">');
+  reader.close();
+  const logger = new H5Logger(file);
+  logger.log("b", false);
+  logger.log("b", true);
+  assert.throws(() => logger.log("b", 1), /holds booleans/);
+  logger.close();
+  const out = python<{ dtype: string; values: boolean[] }>(
+    "import sys, json, h5py\nwith h5py.File(sys.argv[1]) as f: print(json.dumps({'dtype': str(f['b'].dtype), 'values': [bool(x) for x in f['b'][:]]}))",
+    file,
+  );
+  assert.deepEqual(out, { dtype: "bool", values: [true, false, true, false, true] });
+});
