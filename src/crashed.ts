@@ -17,7 +17,7 @@ import { closeAtExit, forget } from "./exit.js";
 import * as hdf5 from "./hdf5.js";
 import { inspectLock } from "./lock.js";
 import { matchEndOfFile } from "./eof.js";
-import { repairRows } from "./recover.js";
+import { repairRows, rollBackIfCrashed } from "./recover.js";
 import { clearConsistencyFlags } from "./superblock.js";
 
 export { shortOfEnd } from "./eof.js";
@@ -44,8 +44,8 @@ export interface CrashedCopy {
 }
 
 /**
- * Open a private copy of `file`, repaired as `H5Logger.recover` repairs a file: consistency
- * flags cleared, length and end-of-file address made to agree, rows of an interrupted flush
+ * Open a private copy of `file`, repaired as `H5Logger.recover` repairs a file: brought back
+ * to its writer's last completed flush with the writer's journal, consistency flags cleared, length and end-of-file address made to agree, rows of an interrupted flush
  * that do not line up with their companions dropped. The file itself is only read.
  */
 export function openCrashedCopy(file: string): CrashedCopy {
@@ -54,6 +54,7 @@ export function openCrashedCopy(file: string): CrashedCopy {
   try {
     const copy = path.join(dir, path.basename(file));
     fs.copyFileSync(file, copy, fs.constants.COPYFILE_FICLONE);
+    rollBackIfCrashed(copy, file);
     clearConsistencyFlags(copy);
     matchEndOfFile(copy);
     repairRows(copy);

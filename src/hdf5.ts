@@ -19,6 +19,7 @@ interface WasmStack {
 
 // Loaded once when this module is imported, so `new H5Logger()` can be synchronous.
 const { Module, stack } = await load();
+watchFileWrites();
 // Turn HDF5's stderr dumps into JavaScript exceptions we can rephrase.
 Module.activate_throwing_error_handler();
 
@@ -54,6 +55,8 @@ export interface DatasetInfo {
   /** Bytes per element in memory (pointer size for variable-length strings). */
   elementSize: number;
   variableLengthString: boolean;
+  /** Bytes of a fixed-length string element (`|S10` gives 10); 0 for every other type. */
+  fixedStringSize: number;
 }
 
 /**
@@ -131,6 +134,67 @@ function explainSystemError(message: string): string {
   if (/file too large/i.test(message)) return `the file reached the largest size this process or file system allows (${message})`;
   if (/quota/i.test(message)) return `the disk quota is used up (${message})`;
   return message;
+}
+
+/** Sees every write HDF5 makes to a file before it is made: the rollback journal's hook (see journal.ts). */
+export interface WriteObserver {
+  beforeWrite(fd: number, position: number, bytes: Uint8Array): void;
+  beforeTruncate(fd: number, length: number): void;
+}
+
+const observers = new Map<string, WriteObserver>();
+
+/** Have `observer` see every write to the file opened as `path` (`null` stops it). */
+export function observeWrites(path: string, observer: WriteObserver | null): void {
+  if (observer) observers.set(path, observer);
+  else observers.delete(path);
+}
+
+interface Stream {
+  path?: string;
+  nfd?: number;
+  position?: number;
+}
+
+/**
+ * HDF5's writes reach Node through Emscripten's file system object (`FS.write` and
+ * `FS.ftruncate`, looked up at each call): wrapping them there is the one place to see every
+ * write before it happens. An observer's failure (the disk is full) becomes the errno HDF5
+ * would get from a failed write, so HDF5 reports it as one.
+ */
+function watchFileWrites(): void {
+  const fs = Module.FS as unknown as {
+    write(stream: Stream, buffer: Int8Array, offset: number, length: number, position?: number, canOwn?: boolean): number;
+    ftruncate(fd: number, length: number): void;
+    getStream(fd: number): Stream | null;
+    ErrnoError: new (errno: number) => Error;
+  };
+  const write = fs.write;
+  const ftruncate = fs.ftruncate;
+  const guard = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      // WASI's numbers: EFBIG 22, EIO 29, ENOSPC 51.
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new fs.ErrnoError(code === "ENOSPC" ? 51 : code === "EFBIG" ? 22 : 29);
+    }
+  };
+  fs.write = function (stream, buffer, offset, length, position, canOwn) {
+    const observer = stream.path === undefined ? undefined : observers.get(stream.path);
+    if (observer && stream.nfd !== undefined) {
+      const at = position ?? stream.position ?? 0;
+      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length);
+      guard(() => observer.beforeWrite(stream.nfd as number, at, bytes));
+    }
+    return write.call(this, stream, buffer, offset, length, position, canOwn);
+  };
+  fs.ftruncate = function (fd, length) {
+    const stream = fs.getStream(fd);
+    const observer = stream?.path === undefined ? undefined : observers.get(stream.path);
+    if (observer && stream?.nfd !== undefined) guard(() => observer.beforeTruncate(stream.nfd as number, Number(length)));
+    return ftruncate.call(this, fd, length);
+  };
 }
 
 /** Create (or truncate) a file with libver v110, the format SWMR needs and HDF5 1.10 readers open. */
@@ -382,6 +446,8 @@ export function datasetInfo(file: FileHandle, path: string): DatasetInfo {
   } else if (m.type === H5T_STRING) {
     dtype = m.vlen ? "string" : null;
     storedType = m.vlen ? "str" : `|S${m.size}`;
+  } else {
+    storedType = TYPE_CLASS_NAMES[m.type] ?? `class ${m.type}`;
   }
   // Our own booleans are uint8 with a marker attribute.
   if (dtype === "uint8" && readAttributeNames(file, path).includes(DTYPE_ATTRIBUTE)) {
@@ -396,7 +462,26 @@ export function datasetInfo(file: FileHandle, path: string): DatasetInfo {
     chunks: m.chunks ? m.chunks.map(Number) : null,
     elementSize: m.size,
     variableLengthString: m.type === H5T_STRING && m.vlen,
+    fixedStringSize: m.type === H5T_STRING && !m.vlen ? m.size : 0,
   };
+}
+
+/** HDF5's type classes (H5Tpublic.h) that h5logger neither writes nor reads, by name. */
+const TYPE_CLASS_NAMES: Record<number, string> = { 2: "time", 4: "bitfield", 5: "opaque", 6: "compound", 7: "reference", 9: "vlen", 10: "array", 11: "complex" };
+
+/**
+ * Bytes the dataset's rows take in the file, as `H5Dget_storage_size` counts them (which
+ * h5wasm does not expose): every chunk that covers written rows is allocated whole;
+ * variable-length strings count their 16-byte references, not the text. `null` for a
+ * compressed (filtered) dataset, whose chunks have sizes only the chunk index knows.
+ */
+export function storageBytes(file: FileHandle, path: string, info: DatasetInfo): number | null {
+  const elementBytes = info.variableLengthString ? 16 : info.elementSize;
+  if (!info.chunks) return info.shape.reduce((a, b) => a * b, 1) * elementBytes;
+  const filters = call(`cannot read the filters of ${path}`, () => Module.get_dataset_filters(file.id, path));
+  if (filters.length > 0) return null;
+  const chunks = info.shape.reduce((n, extent, d) => n * Math.ceil(extent / (info.chunks?.[d] ?? 1)), 1);
+  return chunks * info.chunks.reduce((a, b) => a * b, 1) * elementBytes;
 }
 
 
@@ -408,14 +493,16 @@ export function readRows(file: FileHandle, path: string, info: DatasetInfo, star
   const rows = Math.max(0, end - start);
   const rowShape = info.shape.slice(1);
   const perRow = rowShape.reduce((a, b) => a * b, 1);
-  const elements = rows * perRow;
-  if (info.dtype === null) throw new HDF5Error(`cannot read ${path}: stored type ${info.storedType} is not supported`);
+  const scalar = info.shape.length === 0; // a rank-0 dataset: one value, read whole
+  const elements = scalar ? 1 : rows * perRow;
+  const fixedString = info.fixedStringSize > 0;
+  if (info.dtype === null && !fixedString) throw new HDF5Error(`cannot read ${path}: its type (${info.storedType}) is not one h5logger reads`);
   if (elements === 0) {
-    return info.dtype === "string" ? [] : new (arrayTypeFor(info.dtype))(0);
+    return info.dtype === "string" || fixedString ? [] : new (arrayTypeFor(info.dtype ?? "float64"))(0);
   }
-  const count = [BigInt(rows), ...rowShape.map(BigInt)];
-  const offset = [BigInt(start), ...rowShape.map(() => 0n)];
-  const strides = count.map(() => 1n);
+  const count = scalar ? null : [BigInt(rows), ...rowShape.map(BigInt)];
+  const offset = scalar ? null : [BigInt(start), ...rowShape.map(() => 0n)];
+  const strides = count?.map(() => 1n) ?? null;
   const bytes = elements * info.elementSize;
   const ptr = Module._malloc(bytes);
   if (!ptr) throw new HDF5Error(`out of WebAssembly memory reading ${rows} rows of ${path}`);
@@ -427,14 +514,27 @@ export function readRows(file: FileHandle, path: string, info: DatasetInfo, star
     if (info.dtype === "string") {
       const pointers = new Uint32Array(Module.HEAPU8.buffer, ptr, elements);
       const out = Array.from(pointers, (p) => Module.UTF8ToString(p));
-      Module.reclaim_vlen_memory_count(file.id, path, "", BigInt(ptr), count);
+      Module.reclaim_vlen_memory_count(file.id, path, "", BigInt(ptr), count ?? []);
       return out;
     }
+    if (fixedString) return fixedStrings(Module.HEAPU8.subarray(ptr, ptr + bytes), info.fixedStringSize);
     const copy = Module.HEAPU8.slice(ptr, ptr + bytes);
-    return new (arrayTypeFor(info.dtype))(copy.buffer);
+    return new (arrayTypeFor(info.dtype ?? "float64"))(copy.buffer);
   } finally {
     Module._free(ptr);
   }
+}
+
+/** Fixed-length strings, one every `size` bytes, cut at the first NUL (as h5py reads them). */
+function fixedStrings(bytes: Uint8Array, size: number): string[] {
+  const decoder = new TextDecoder();
+  const out: string[] = [];
+  for (let at = 0; at < bytes.length; at += size) {
+    const field = bytes.subarray(at, at + size);
+    const nul = field.indexOf(0);
+    out.push(decoder.decode(nul < 0 ? field : field.subarray(0, nul)));
+  }
+  return out;
 }
 
 /** A value an attribute can hold. Objects are stored as JSON strings by the caller. */

@@ -15,6 +15,7 @@ import { describe } from "./dtype.js";
 import { ClosedError, FileError, H5LoggerError, HDF5Error, InvalidNameError, InvalidOptionError, InvalidValueError, LockedError } from "./errors.js";
 import { closeAtExit, forget } from "./exit.js";
 import * as hdf5 from "./hdf5.js";
+import { Journal } from "./journal.js";
 import { type WriterLock, acquireLock } from "./lock.js";
 import { STEP_SUFFIX, TIME_SUFFIX, canonicalName, hdf5Path } from "./names.js";
 import {
@@ -86,6 +87,8 @@ export class H5Logger implements Disposable {
   readonly #ticks: Int32Array;
   readonly #flushTicks: number;
   readonly #timer: NodeJS.Timeout;
+  /** Saves what each flush overwrites, so recovery can undo a flush cut short (see journal.ts). */
+  #journal!: Journal;
   #deadline: number;
   #bufferedBytes = 0;
   #state: "open" | "failed" | "closed" = "open";
@@ -120,13 +123,23 @@ export class H5Logger implements Disposable {
     if (holder) throw new LockedError(this.filename, `this process (pid ${process.pid}) already writes this file; close that logger first`);
     // Before opening: replaceIfExists must not truncate a file that a live writer holds.
     this.#lock = acquireLock(this.filename);
+    const append = exists && !this.#options.replaceIfExists;
     try {
-      const append = exists && !this.#options.replaceIfExists;
       this.recovered = recoverForWriter(this.filename, this.#lock, append);
       this.#file = append ? openForAppend(this.filename) : createFresh(this.filename);
     } catch (err) {
       this.#lock.release();
       throw err;
+    }
+    try {
+      // A fresh file is complete on disk only once flushed; from then on every change is journaled.
+      if (!append) hdf5.flushFile(this.#file);
+      this.#journal = new Journal(this.filename);
+      hdf5.observeWrites(this.#file.path, this.#journal);
+    } catch (err) {
+      this.#lock.release();
+      hdf5.closeFile(this.#file);
+      throw new FileError(this.filename, `cannot start its journal: ${(err as Error).message}`, { cause: err });
     }
     if (!exists) this.#realPath = fs.realpathSync(this.filename);
     writing.set(this.#realPath, this);
@@ -134,11 +147,13 @@ export class H5Logger implements Disposable {
       writeAttributes(this.#file, "/", this.#options.attrs);
       for (const [name, declaration] of this.#options.datasets) this.#declare(name, declaration);
       hdf5.flushFile(this.#file);
+      this.#journal.checkpoint(fs.statSync(this.filename).size);
       if (this.#options.concurrentReaders) this.enableConcurrentReaders();
     } catch (err) {
       writing.delete(this.#realPath);
       this.#lock.release();
       hdf5.closeFile(this.#file);
+      this.#stopJournal(true);
       throw err;
     }
     this.#ticks = ticks();
@@ -213,6 +228,7 @@ export class H5Logger implements Disposable {
       }
       hdf5.flushFile(this.#file);
       this.#checkpoints.commit(this.#all);
+      this.#journal.checkpoint(fs.statSync(this.filename).size);
       hdf5.startSwmrWrite(this.#file);
     });
     this.#swmr = true;
@@ -230,6 +246,7 @@ export class H5Logger implements Disposable {
       for (const column of this.#all) if (column.count > 0) column.append(this.#file);
       hdf5.flushFile(this.#file);
       this.#checkpoints.commit(this.#all);
+      this.#journal.checkpoint(fs.statSync(this.filename).size);
     });
     this.#deadline = Atomics.load(this.#ticks, 0) + this.#flushTicks;
     this.#lastFlush = performance.now();
@@ -287,7 +304,9 @@ export class H5Logger implements Disposable {
     this.#state = "closed";
     try {
       hdf5.closeFile(this.#file);
+      this.#stopJournal(true);
     } catch (err) {
+      this.#stopJournal(false);
       const before = error ? `${(error as Error).message}; then it ` : "it ";
       error = new FileError(
         this.filename,
@@ -316,8 +335,8 @@ export class H5Logger implements Disposable {
   }
 
   /** Opens a file for reading without waiting: see {@link H5Reader.openSync}. */
-  static openSync(filename: string): H5Reader {
-    return H5Reader.openSync(filename);
+  static openSync(filename: string, options?: Parameters<typeof H5Reader.openSync>[1]): H5Reader {
+    return H5Reader.openSync(filename, options);
   }
 
   /**
@@ -332,6 +351,13 @@ export class H5Logger implements Disposable {
    */
   static recover(filename: string): RecoveryReport {
     return recover(filename);
+  }
+
+  /** Stop journaling; `closed` says the file was closed cleanly (else the journal stays for recovery). */
+  #stopJournal(closed: boolean): void {
+    hdf5.observeWrites(this.#file.path, null);
+    if (closed) this.#journal.finish();
+    else this.#journal.abandon();
   }
 
   #refuse(dataset?: string): never {

@@ -51,12 +51,21 @@ export interface FollowOptions {
   maxRows?: number;
 }
 
-/** Options of {@link H5Reader.open}. */
+/** Options of {@link H5Reader.open} and {@link H5Reader.openSync}. */
 export interface OpenOptions {
-  /** How long to keep trying while the file does not exist yet or cannot be opened, in ms. @default 10000 */
+  /** How long to keep trying while the file does not exist yet or cannot be opened, in ms (`open` only). @default 10000 */
   timeout?: number;
-  /** Pause between tries, in ms. @default 100 */
+  /** Pause between tries, in ms (`open` only). @default 100 */
   retryEvery?: number;
+  /**
+   * When a writer holds the file without concurrent readers on (HDF5 refuses to open it
+   * then), read a private copy of it as of the writer's last flush instead of failing; each
+   * {@link H5Reader.refresh} that finds the file changed takes a new copy. A copy is taken
+   * only when the file has been quiet for a moment (a flush is not under way), and it costs
+   * time in proportion to the file's size: concurrent readers are the way to follow large files.
+   * @default false
+   */
+  snapshot?: boolean;
 }
 
 /** Where a writer stands, as the file's superblock tells. */
@@ -72,6 +81,8 @@ function writerState(filename: string): WriterState {
 
 /** File times this close to now may still change without changing: see {@link stamp}. */
 const SETTLE_MS = 20;
+/** A snapshot is copied only from a file unchanged for this long: a writer's flush is over. */
+const QUIET_MS = 50;
 
 /**
  * Size and modification time: when both are unchanged, the file holds no new rows. Kernels
@@ -102,21 +113,23 @@ export class H5Reader implements Disposable {
   readonly filename: string;
   #file: hdf5.FileHandle;
   readonly #owned: boolean;
+  readonly #snapshot: boolean;
   #live: boolean;
   #stamp: string;
   #closed = false;
   /** When an unchanged live file is next checked for a writer that died (see {@link refresh}). */
   #nextDeathCheck = 0;
-  /** Deletes the private copy of a crashed file; set only for such a reader. */
-  readonly #dispose: (() => void) | undefined;
+  /** Deletes the private copy being read (a crashed file, or a snapshot); unset when the file itself is read. */
+  #dispose: (() => void) | undefined;
 
-  private constructor(file: hdf5.FileHandle, filename: string, owned: boolean, live: boolean, dispose?: () => void) {
-    this.#file = file;
-    this.#dispose = dispose;
+  private constructor(view: View | null, filename: string, snapshot: boolean, borrowed?: hdf5.FileHandle) {
     this.filename = filename;
-    this.#owned = owned;
-    this.#live = live;
-    this.#stamp = owned ? stamp(filename) : "";
+    this.#owned = borrowed === undefined;
+    this.#snapshot = snapshot;
+    this.#file = view?.handle ?? (borrowed as hdf5.FileHandle);
+    this.#dispose = view?.dispose;
+    this.#live = view?.live ?? false;
+    this.#stamp = view?.stamp ?? "";
   }
 
   /**
@@ -131,7 +144,7 @@ export class H5Reader implements Disposable {
     const giveUpAt = Date.now() + timeout;
     for (;;) {
       try {
-        return H5Reader.openSync(resolved);
+        return H5Reader.openSync(resolved, options);
       } catch (err) {
         if (timeout <= 0) throw err;
         if (Date.now() >= giveUpAt) {
@@ -144,37 +157,25 @@ export class H5Reader implements Disposable {
   }
 
   /** Open a file for reading now, or throw. */
-  static openSync(filename: string): H5Reader {
+  static openSync(filename: string, options: Pick<OpenOptions, "snapshot"> = {}): H5Reader {
     const resolved = resolveFilename(filename);
     if (!fs.existsSync(resolved)) throw new FileError(resolved, "does not exist");
-    let state: WriterState;
-    try {
-      state = writerState(resolved);
-    } catch (err) {
-      throw new FileError(resolved, `is not a readable HDF5 file: ${(err as Error).message}`, { cause: err });
-    }
-    if ((state === "exclusive" && writerGone(resolved)) || (state === "none" && shortOfEnd(resolved))) {
-      const copy = openCrashedCopy(resolved);
-      return new H5Reader(copy.handle, resolved, true, false, copy.dispose);
-    }
-    if (state === "exclusive") {
+    const snapshot = options.snapshot ?? false;
+    const view = openView(resolved, snapshot);
+    if (view === "busy") {
       throw new FileError(
         resolved,
-        "is open for writing without concurrent readers, or its writer crashed; readers can open it once the writer enables concurrentReaders or closes (after a crash: `npx h5logger recover`)",
+        snapshot
+          ? "is being flushed by its writer; try again in a moment"
+          : "is open for writing without concurrent readers, or its writer crashed; readers can open it once the writer enables concurrentReaders or closes (after a crash: `npx h5logger recover`)",
       );
     }
-    try {
-      // A SWMR writer that died left its flags on: the file opens, but no one will append.
-      const live = state === "swmr" && !writerDied(resolved);
-      return new H5Reader(hdf5.openFile(resolved, state === "swmr" ? "Sr" : "r"), resolved, true, live);
-    } catch (err) {
-      throw new FileError(resolved, `cannot be opened for reading: ${(err as Error).message}`, { cause: err });
-    }
+    return new H5Reader(view, resolved, snapshot);
   }
 
   /** A reader on a writer's open file; closing it leaves the file open. @internal */
   static borrow(file: hdf5.FileHandle, filename: string): H5Reader {
-    return new H5Reader(file, filename, false, false);
+    return new H5Reader(null, filename, false, file);
   }
 
   /** Whether a writer still writes the file (with concurrent readers on), as of the last refresh. */
@@ -190,7 +191,8 @@ export class H5Reader implements Disposable {
    */
   refresh(): boolean {
     this.#check();
-    if (!this.#owned || this.#dispose) return false;
+    if (!this.#owned) return false;
+    if (this.#dispose && !this.#snapshot) return false; // a crashed file: it will not change
     const now = stamp(this.filename);
     if (now !== "" && now === this.#stamp) {
       // A writer killed without closing writes nothing more: only its lock tells, so look at
@@ -199,12 +201,13 @@ export class H5Reader implements Disposable {
       this.#nextDeathCheck = Date.now() + 250;
       if (!writerDied(this.filename)) return false;
     }
-    const state = writerState(this.filename);
-    if (state === "exclusive") return false; // a writer is between modes; keep the last consistent view
-    hdf5.closeFile(this.#file);
-    this.#file = hdf5.openFile(this.filename, state === "swmr" ? "Sr" : "r");
-    this.#live = state === "swmr" && !writerDied(this.filename);
-    this.#stamp = now;
+    const view = openView(this.filename, this.#snapshot);
+    if (view === "busy") return false; // a writer is between modes, or flushing: keep the last consistent view
+    this.#release();
+    this.#file = view.handle;
+    this.#dispose = view.dispose;
+    this.#live = view.live;
+    this.#stamp = view.stamp;
     return true;
   }
 
@@ -285,10 +288,15 @@ export class H5Reader implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#release();
+  }
+
+  #release(): void {
     try {
       if (this.#owned) hdf5.closeFile(this.#file);
     } finally {
       this.#dispose?.();
+      this.#dispose = undefined;
     }
   }
 
@@ -300,6 +308,57 @@ export class H5Reader implements Disposable {
   #check(): void {
     if (this.#closed) throw new ClosedError(`the reader of ${this.filename}`);
   }
+}
+
+/** An open handle on the file, or on a private copy of it, and what it shows. */
+interface View {
+  handle: hdf5.FileHandle;
+  /** Deletes the private copy; unset when the file itself is open. */
+  dispose?: () => void;
+  /** Whether a writer may still append to the file. */
+  live: boolean;
+  /** The file's {@link stamp} when it was opened. */
+  stamp: string;
+}
+
+/**
+ * Open the file as its state allows: itself when no writer holds it or one writes it with
+ * concurrent readers on; a repaired private copy when its writer crashed; with `snapshot`, a
+ * private copy when a live writer holds it exclusively. `"busy"` when it cannot be read now.
+ */
+function openView(file: string, snapshot: boolean): View | "busy" {
+  let state: WriterState;
+  const before = stamp(file);
+  try {
+    state = writerState(file);
+  } catch (err) {
+    throw new FileError(file, `is not a readable HDF5 file: ${(err as Error).message}`, { cause: err });
+  }
+  const crashed = (state === "exclusive" && writerGone(file)) || (state === "none" && shortOfEnd(file));
+  if (crashed) return { ...openCrashedCopy(file), live: false, stamp: before };
+  if (state === "exclusive") {
+    // Copy only a file that has been quiet for a while, and keep the copy only if the file
+    // did not change while it was copied: the copy then holds a completed flush.
+    if (!snapshot || before === "" || Date.now() - mtimeMs(file) < QUIET_MS) return "busy";
+    const copy = openCrashedCopy(file);
+    if (stamp(file) !== before) {
+      hdf5.closeFile(copy.handle);
+      copy.dispose();
+      return "busy";
+    }
+    return { ...copy, live: true, stamp: before };
+  }
+  try {
+    // A SWMR writer that died left its flags on: the file opens, but no one will append.
+    const live = state === "swmr" && !writerDied(file);
+    return { handle: hdf5.openFile(file, state === "swmr" ? "Sr" : "r"), live, stamp: before };
+  } catch (err) {
+    throw new FileError(file, `cannot be opened for reading: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function mtimeMs(file: string): number {
+  return fs.statSync(file).mtimeMs;
 }
 
 /**
@@ -349,7 +408,15 @@ export class DatasetView {
     return this.#info.storedType;
   }
 
-  /** Number of rows. */
+  /**
+   * Bytes the rows take in the file, as HDF5's `H5Dget_storage_size` counts them (allocated
+   * chunks; 16 bytes per variable-length string); `null` for a compressed dataset.
+   */
+  get storageBytes(): number | null {
+    return hdf5.storageBytes(this.#file, hdf5Path(this.name), this.#info);
+  }
+
+  /** Number of rows (0 for a rank-0 dataset, which holds one value: read it with {@link value}). */
   get length(): number {
     return this.#info.shape[0] ?? 0;
   }

@@ -18,6 +18,7 @@ import { FileError, LockedError } from "./errors.js";
 import * as hdf5 from "./hdf5.js";
 import { type LockHolder, type WriterLock, acquireLock } from "./lock.js";
 import { resolveFilename } from "./options.js";
+import { type JournalRollback, journalPath, rollBack } from "./journal.js";
 import { type TrimmedDataset, applyRepair, planRepair } from "./repair.js";
 import { clearConsistencyFlags, readSuperblock } from "./superblock.js";
 
@@ -59,6 +60,12 @@ export interface RecoveryReport {
    * interrupted flush are ever concerned.
    */
   trimmed: TrimmedDataset[];
+  /**
+   * What the rollback journal undid: the writer was killed during a flush, and the file was
+   * brought back to its last completed flush (see journal.ts). `null` when there was no journal
+   * to apply.
+   */
+  rolledBack: JournalRollback | null;
   /** What the file holds now. */
   datasets: RecoveredDataset[];
 }
@@ -77,11 +84,21 @@ export function recover(filename: string): RecoveryReport {
   superblockOf(file);
   const lock = acquireLock(file);
   try {
+    const rolledBack = rollBackIfCrashed(file);
     const { changed } = clearConsistencyFlags(file);
     const { zeroFilled, addressRaised } = changed || shortOfEnd(file) ? matchEndOfFile(file) : { zeroFilled: 0, addressRaised: 0 };
     const repaired = changed || zeroFilled > 0 || addressRaised > 0;
     const trimmed = repaired ? repairRows(file) : [];
-    return { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, trimmed, datasets: describe(file, repaired) };
+    return {
+      file,
+      flagsCleared: changed,
+      staleLock: lock.replaced,
+      zeroFilled,
+      endAddressRaised: addressRaised,
+      trimmed,
+      rolledBack,
+      datasets: describe(file, repaired),
+    };
   } finally {
     lock.release();
   }
@@ -103,15 +120,28 @@ export function recoverForWriter(file: string, lock: WriterLock, append: boolean
     );
   }
   if (!flagged && lock.replaced === null) return null;
+  const rolledBack = rollBackIfCrashed(file);
   const changed = flagged && clearConsistencyFlags(file).changed;
   const { zeroFilled, addressRaised } = changed ? matchEndOfFile(file) : { zeroFilled: 0, addressRaised: 0 };
   const trimmed = changed && append ? repairRows(file) : [];
   const datasets = changed && append ? describe(file, true) : [];
-  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, trimmed, datasets };
+  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, trimmed, rolledBack, datasets };
   const what = changed ? `recovered the file (cleared HDF5's "open for write" flags)` : "took over its stale lock";
   const who = `pid ${lock.replaced?.pid}, since ${lock.replaced?.startedAt}`;
   process.emitWarning(`${file}: its previous writer (${who}) ended without closing it; ${what}`, { code: "H5LOGGER_RECOVERED" });
   return report;
+}
+
+/**
+ * Bring a file whose writer died back to its last completed flush with the writer's journal
+ * (the journal of `journalOf`, which is `file` unless `file` is a private copy), then remove a
+ * journal that is not a copy's. A journal beside a file that was closed (flags clear) is stale:
+ * it is removed, not applied.
+ */
+export function rollBackIfCrashed(file: string, journalOf = file): JournalRollback | null {
+  const rolledBack = isFlagged(file) ? rollBack(file, journalPath(journalOf)) : null;
+  if (journalOf === file) fs.rmSync(journalPath(file), { force: true });
+  return rolledBack;
 }
 
 /** Whether a v3 superblock (the only one whose flags HDF5 checks) says a writer has the file open. */

@@ -1,0 +1,139 @@
+/**
+ * Values as text for the terminal, in numpy's manner: arrays in nested brackets with their
+ * elements space-separated and aligned, long arrays elided with `...` (numpy's defaults: more
+ * than 1,000 elements shows 3 at each edge of every axis), floats with up to 8 significant
+ * digits inside arrays and exactly (shortest round-trip) on their own.
+ *
+ * @module
+ */
+
+/** Elements beyond which an array is elided, as numpy's `threshold`. */
+export const ELIDE_ABOVE = 1000;
+/** Elements kept at each edge of an elided axis, as numpy's `edgeitems`. */
+const EDGE_ITEMS = 3;
+/** Significant digits of a float inside an array, as numpy's `precision`. */
+const PRECISION = 8;
+
+/** One element (or a scalar row) exactly: shortest round-trip floats, exact integers. */
+export function formatScalar(value: unknown): string {
+  if (typeof value === "number") return formatNumber(value, 17);
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "string") return quote(value);
+  return String(value);
+}
+
+function formatNumber(value: number, digits: number): string {
+  if (Number.isNaN(value)) return "nan";
+  if (value === Number.POSITIVE_INFINITY) return "inf";
+  if (value === Number.NEGATIVE_INFINITY) return "-inf";
+  if (Object.is(value, -0)) return "-0";
+  const exact = String(value);
+  if (digits >= 17) return exact;
+  // Shorter of the exact text and the rounded one, without trailing zeros ("0.10000000" -> "0.1").
+  const rounded = value.toPrecision(digits).replace(/(\.\d*?)0+(e|$)/, "$1$2").replace(/\.(e|$)/, "$1");
+  return rounded.length < exact.length ? rounded : exact;
+}
+
+function quote(text: string): string {
+  return `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll("\n", "\\n")}'`;
+}
+
+/**
+ * A row as numpy prints an array: `[1.5 2 3]`, `[[1 2]\n [3 4]]`, elided when it has more
+ * than {@link ELIDE_ABOVE} elements. `flat` holds the elements in row-major order, `shape`
+ * their dimensions (empty for a scalar). `indent` is added before every continuation line.
+ */
+export function formatArray(flat: ArrayLike<unknown>, shape: readonly number[], indent = ""): string {
+  if (shape.length === 0) return formatScalar(flat[0]);
+  const total = shape.reduce((a, b) => a * b, 1);
+  const elide = total > ELIDE_ABOVE;
+  const cells: string[] = [];
+  // Elements as text first, so that every column can be padded to the widest.
+  const element = (i: number) => {
+    const v = flat[i];
+    return typeof v === "number" ? formatNumber(v, PRECISION) : formatScalar(v);
+  };
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const visit = (d: number, base: number, out: (string | null)[]): void => {
+    const n = shape[d] ?? 0;
+    const keep = elide && n > 2 * EDGE_ITEMS;
+    for (let i = 0; i < n; i++) {
+      if (keep && i === EDGE_ITEMS) {
+        out.push(null); // the "..." marker
+        i = n - EDGE_ITEMS - 1;
+        continue;
+      }
+      if (d === shape.length - 1) out.push(element(base + i * (strides[d] ?? 1)));
+      else visit(d + 1, base + i * (strides[d] ?? 1), out);
+    }
+  };
+  const seq: (string | null)[] = [];
+  visit(0, 0, seq);
+  for (const s of seq) if (s !== null) cells.push(s);
+  const width = Math.max(0, ...cells.map((c) => c.length));
+  const pad = (s: string) => s.padStart(width);
+  // Build the text dimension by dimension from the same traversal.
+  let cursor = 0;
+  const render = (d: number, prefix: string): string => {
+    const n = shape[d] ?? 0;
+    const keep = elide && n > 2 * EDGE_ITEMS;
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (keep && i === EDGE_ITEMS) {
+        parts.push("...");
+        cursor++; // skip the marker
+        i = n - EDGE_ITEMS - 1;
+        continue;
+      }
+      if (d === shape.length - 1) parts.push(pad(seq[cursor++] ?? ""));
+      else parts.push(render(d + 1, `${prefix} `));
+    }
+    if (d === shape.length - 1) return `[${parts.join(" ")}]`;
+    const separator = `\n${"\n".repeat(shape.length - d - 2)}${prefix} `;
+    return `[${parts.join(separator)}]`;
+  };
+  return render(0, indent);
+}
+
+/** A value as one CSV cell: arrays in numpy's text on one line, quoted when needed. */
+export function csvCell(value: unknown, shape: readonly number[]): string {
+  const text =
+    shape.length === 0
+      ? typeof value === "string"
+        ? value
+        : typeof value === "boolean"
+          ? String(value)
+          : formatScalar(value)
+      : formatArray(value as ArrayLike<unknown>, shape).replaceAll(/\n+ */g, " ");
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** A value as JSON can hold it: bigints beyond 2^53 and non-finite floats as strings. */
+export function jsonValue(value: unknown, shape: readonly number[]): unknown {
+  if (shape.length > 0) {
+    const flat = Array.from(value as ArrayLike<unknown>, (v) => jsonValue(v, []));
+    return nest(flat, shape);
+  }
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return value;
+}
+
+function nest(flat: unknown[], shape: readonly number[]): unknown[] {
+  if (shape.length <= 1) return flat;
+  const step = shape.slice(1).reduce((a, b) => a * b, 1);
+  return Array.from({ length: shape[0] ?? 0 }, (_, i) => nest(flat.slice(i * step, (i + 1) * step), shape.slice(1)));
+}
+
+/** Bytes in binary units: `512 B`, `1.5 KiB`, `3.2 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
