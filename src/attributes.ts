@@ -22,7 +22,8 @@ function isFlat(value: readonly unknown[], type: "number" | "string"): boolean {
 export function writeAttributes(file: hdf5.FileHandle, objectPath: string, attrs: Record<string, AttributeInput>): void {
   const encoded: [string, hdf5.AttributeValue, boolean][] = [];
   for (const [name, value] of Object.entries(attrs)) {
-    if (name === "" || INTERNAL.has(name)) throw new InvalidValueError(objectPath, `attribute name ${JSON.stringify(name)} is reserved or empty`);
+    if (name === "" || INTERNAL.has(name))
+      throw new InvalidValueError(objectPath, `attribute name ${JSON.stringify(name)} is reserved or empty`);
     encoded.push(encodeAttribute(objectPath, name, value));
   }
   if (encoded.length === 0) return;
@@ -43,7 +44,10 @@ function encodeAttribute(objectPath: string, name: string, value: AttributeInput
   }
   if ((typeof value === "string" ? [value] : Array.isArray(value) ? value : []).some((v) => typeof v === "string" && v.includes("\0"))) {
     // HDF5 strings end at the first NUL: storing one would silently cut the string short.
-    throw new InvalidValueError(objectPath, `attribute ${JSON.stringify(name)}: a string contains a NUL character (\\0), which HDF5 strings cannot hold`);
+    throw new InvalidValueError(
+      objectPath,
+      `attribute ${JSON.stringify(name)}: a string contains a NUL character (\\0), which HDF5 strings cannot hold`,
+    );
   }
   // Booleans go as JSON: h5wasm cannot write HDF5's enum booleans, and a 0/1 number would read back as a number.
   if (typeof value === "boolean") return [name, JSON.stringify(value), true];
@@ -54,10 +58,16 @@ function encodeAttribute(objectPath: string, name: string, value: AttributeInput
   try {
     json = JSON.stringify(value);
   } catch (err) {
-    throw new InvalidValueError(objectPath, `attribute ${JSON.stringify(name)}: cannot store ${describe(value)} (${(err as Error).message})`);
+    throw new InvalidValueError(
+      objectPath,
+      `attribute ${JSON.stringify(name)}: cannot store ${describe(value)} (${(err as Error).message})`,
+    );
   }
   if (json === undefined || typeof value === "function" || typeof value === "symbol" || value === null) {
-    throw new InvalidValueError(objectPath, `attribute ${JSON.stringify(name)}: cannot store ${describe(value)}; use a string, number, bigint, boolean, array or JSON-able object`);
+    throw new InvalidValueError(
+      objectPath,
+      `attribute ${JSON.stringify(name)}: cannot store ${describe(value)}; use a string, number, bigint, boolean, array or JSON-able object`,
+    );
   }
   return [name, json, true];
 }

@@ -1,119 +1,95 @@
 #!/usr/bin/env node
 /**
- * The `h5logger` command: list, show, summarise, follow, export and recover h5logger files.
- * Works on files being written with concurrent readers on, where `h5ls` cannot open them.
+ * The `h5logger` command: look at, follow, summarise, export and repair HDF5 log files, with no
+ * HDF5 tools installed. Every command but `recover` only reads, and works on any HDF5 file.
+ *
+ * Exit codes: 0 success, 1 failure (one line on stderr; `--debug` adds the stack), 2 wrong usage.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import * as commands from "./commands.js";
-import { isH5LoggerError } from "./errors.js";
-import { H5Reader } from "./reader.js";
+import { type Command, type Io, UsageError } from "./cli/command.js";
+import { exportCommand } from "./cli/export.js";
+import { ls } from "./cli/ls.js";
+import { recoverCommand } from "./cli/recover.js";
+import { show } from "./cli/show.js";
+import { stats } from "./cli/stats.js";
+import { useColor } from "./cli/style.js";
+import { tailCommand } from "./cli/tail.js";
 
-const USAGE = `Usage: h5logger <command> FILE [NAME...] [options]
+const COMMANDS: Command[] = [ls, show, tailCommand, stats, exportCommand, recoverCommand];
+
+const COMMON = { help: { type: "boolean", short: "h" }, debug: { type: "boolean" } } as const;
+
+function toolHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `Usage: h5logger <command> FILE [options]
+
+Look at, follow, summarise, export and repair HDF5 log files (h5logger's or any other's).
 
 Commands:
-  ls FILE                       every dataset with its shape and type (also while the file is written)
-  show FILE NAME [--start N] [--end N] [--last N]
-                                rows of one dataset, one per line with its index
-  summary FILE [NAME...] [--json]
-                                rows, min, max, mean and last value of each dataset
-  follow FILE [NAME...]         print new rows as a writer appends them (needs concurrentReaders)
-  export FILE [NAME...] [--format csv|jsonl]
-                                datasets side by side, to stdout
-  recover FILE                  clear the "open for writing" flags a crashed writer left behind
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
-Options:
-  --timeout MS                  how long to wait for a file that is being created (follow: 10000, others: 0)
-  -h, --help                    this text
+Run "h5logger <command> --help" for a command's options. Every command takes --debug
+(print the stack of an error) and -h/--help.
 `;
+}
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      start: { type: "string" },
-      end: { type: "string" },
-      last: { type: "string" },
-      json: { type: "boolean" },
-      format: { type: "string" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const [command, file, ...names] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(USAGE);
-    return values.help ? 0 : 2;
+async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    io.stdout.write(toolHelp());
+    return name === undefined ? 2 : 0;
   }
-  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-  if (!file) throw new UsageError(`${command} needs a FILE`);
-  if (command === "recover") {
-    commands.recover(file, process.stdout);
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(", ")}`);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: { ...command.options, ...COMMON },
+  });
+  if (values.help) {
+    io.stdout.write(command.help);
     return 0;
   }
-  // Only `follow` waits for a file that does not exist yet, unless asked to.
-  const timeout = values.timeout === undefined ? (command === "follow" ? 10_000 : 0) : integer("--timeout", values.timeout);
-  const reader = await H5Reader.open(file, { timeout });
-  try {
-    switch (command) {
-      case "ls":
-        commands.list(reader, process.stdout);
-        break;
-      case "show": {
-        const [name] = names;
-        if (!name) throw new UsageError("show needs a dataset NAME");
-        const start = values.last !== undefined ? -integer("--last", values.last) : integer("--start", values.start ?? "0");
-        const end = values.end === undefined ? undefined : integer("--end", values.end);
-        commands.show(reader, name, start, end, process.stdout);
-        break;
-      }
-      case "summary":
-        commands.summary(reader, names, process.stdout, values.json ?? false);
-        break;
-      case "export": {
-        const format = values.format ?? "csv";
-        if (format !== "csv" && format !== "jsonl") throw new UsageError(`--format must be csv or jsonl, got ${format}`);
-        commands.exportRows(reader, names, format, process.stdout);
-        break;
-      }
-      case "follow": {
-        const controller = new AbortController();
-        process.once("SIGINT", () => controller.abort());
-        await commands.follow(reader, names, process.stdout, controller.signal);
-        break;
-      }
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-    }
-  } finally {
-    reader.close();
-  }
-  return 0;
+  return command.run(values, positionals, io);
 }
 
-const COMMANDS = ["ls", "show", "summary", "follow", "export", "recover"];
-
-class UsageError extends Error {}
-
-function integer(option: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${option} must be an integer, got ${text}`);
-  return n;
+const argv = process.argv.slice(2);
+const debug = argv.includes("--debug");
+const controller = new AbortController();
+// The first Ctrl-C (or SIGTERM) ends a long command cleanly; a second one ends the process at once.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    controller.abort();
+    process.once(signal, () => process.kill(process.pid, signal));
+  });
 }
+const io: Io = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  color: useColor(process.stdout),
+  stderrIsTTY: process.stderr.isTTY === true,
+  signal: controller.signal,
+};
+// A closed pipe (`h5logger show ... | head`) is a normal end, not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
 
-main(process.argv.slice(2)).then(
+main(argv, io).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError || isH5LoggerError(err) || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`h5logger: ${(err as Error).message}\n`);
-      if (err instanceof UsageError) process.stderr.write(`run "h5logger --help" for usage\n`);
-      process.exitCode = err instanceof UsageError ? 2 : 1;
-      return;
-    }
-    throw err;
+    const usage = err instanceof UsageError || String((err as { code?: unknown })?.code).startsWith("ERR_PARSE_ARGS");
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`h5logger: ${message.split("\n")[0]}\n`);
+    if (usage)
+      process.stderr.write(`run "h5logger ${argv[0] && COMMANDS.some((c) => c.name === argv[0]) ? `${argv[0]} ` : ""}--help" for usage\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = usage ? 2 : 1;
   },
 );

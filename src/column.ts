@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { type TypedArray, arrayTypeFor, dtypeSize, typedArrayDtype } from "./dtype.js";
+import { arrayTypeFor, dtypeSize, type TypedArray, typedArrayDtype } from "./dtype.js";
 import * as hdf5 from "./hdf5.js";
-import { STEP_SUFFIX, TIME_SUFFIX, hdf5Path } from "./names.js";
-import { type RowBuffer, type RowSpec, type ShapedRow, encodeRow, rowSize } from "./rows.js";
+import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "./names.js";
+import { encodeRow, type RowBuffer, type RowSpec, rowSize, type ShapedRow } from "./rows.js";
 
 /** How a column's rows are laid out in the file and in memory. */
 export interface ColumnLayout {

@@ -13,10 +13,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { matchEndOfFile } from "./eof.js";
 import { closeAtExit, forget } from "./exit.js";
 import * as hdf5 from "./hdf5.js";
 import { inspectLock } from "./lock.js";
-import { matchEndOfFile } from "./eof.js";
 import { repairRows, rollBackIfCrashed } from "./recover.js";
 import { clearConsistencyFlags } from "./superblock.js";
 

@@ -6,14 +6,7 @@
  */
 
 /** The kinds of error h5logger raises. */
-export type H5LoggerErrorKind =
-  | "InvalidValue"
-  | "InvalidName"
-  | "InvalidOption"
-  | "Closed"
-  | "File"
-  | "HDF5"
-  | "Locked";
+export type H5LoggerErrorKind = "InvalidValue" | "InvalidName" | "InvalidOption" | "Closed" | "File" | "HDF5" | "Locked";
 
 /** Base class of every error h5logger raises on purpose. */
 export class H5LoggerError extends Error {

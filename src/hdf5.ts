@@ -8,8 +8,9 @@
  *
  * @module
  */
+import nodeFs from "node:fs";
+import { arrayTypeFor, type Dtype } from "./dtype.js";
 import { HDF5Error } from "./errors.js";
-import { type Dtype, arrayTypeFor } from "./dtype.js";
 
 /** The wasm stack pointer, which h5wasm does not export. */
 interface WasmStack {
@@ -197,6 +198,14 @@ function watchFileWrites(): void {
   };
 }
 
+/** The length of an open file as the operating system has it (through its descriptor: the path may be gone). */
+export function fileLength(file: FileHandle): number {
+  const streams = (Module.FS as unknown as { streams: (Stream | null)[] }).streams;
+  const stream = streams.find((s) => s?.path === file.path && s.nfd !== undefined);
+  if (!stream) throw new HDF5Error(`${file.path} is not open`);
+  return nodeFs.fstatSync(stream.nfd as number).size;
+}
+
 /** Create (or truncate) a file with libver v110, the format SWMR needs and HDF5 1.10 readers open. */
 export function createFile(path: string): FileHandle {
   const id = call(`cannot create ${path}`, () =>
@@ -375,9 +384,7 @@ export function appendRows(
 ): void {
   if (rows === 0) return;
   const newShape = [BigInt(oldRows + rows), ...rowShape.map(BigInt)];
-  const status = call(`cannot grow ${path} to ${oldRows + rows} rows`, () =>
-    Module.resize_dataset(file.id, path, newShape),
-  );
+  const status = call(`cannot grow ${path} to ${oldRows + rows} rows`, () => Module.resize_dataset(file.id, path, newShape));
   if (status < 0) throw new HDF5Error(`cannot grow ${path} to ${oldRows + rows} rows`);
   const count = [BigInt(rows), ...rowShape.map(BigInt)];
   const offset = [BigInt(oldRows), ...rowShape.map(() => 0n)];
@@ -396,9 +403,7 @@ export function resizeRows(file: FileHandle, path: string, rows: number): void {
 function writeBytes(file: FileHandle, path: string, count: bigint[], offset: bigint[], strides: bigint[], data: ArrayBufferView): void {
   const ptr = scratch(data.byteLength);
   Module.HEAPU8.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), ptr);
-  const status = call(`cannot write rows of ${path}`, () =>
-    Module.set_dataset_data(file.id, path, count, offset, strides, BigInt(ptr)),
-  );
+  const status = call(`cannot write rows of ${path}`, () => Module.set_dataset_data(file.id, path, count, offset, strides, BigInt(ptr)));
   if (status < 0) throw new HDF5Error(`cannot write rows of ${path}`);
 }
 
@@ -419,9 +424,7 @@ function writeStrings(file: FileHandle, path: string, count: bigint[], offset: b
     cursor += bytes.length + 1;
   });
   heap.set(new Uint8Array(pointers.buffer), base);
-  const status = call(`cannot write rows of ${path}`, () =>
-    Module.set_dataset_data(file.id, path, count, offset, strides, BigInt(base)),
-  );
+  const status = call(`cannot write rows of ${path}`, () => Module.set_dataset_data(file.id, path, count, offset, strides, BigInt(base)));
   if (status < 0) throw new HDF5Error(`cannot write rows of ${path}`);
 }
 
@@ -467,7 +470,16 @@ export function datasetInfo(file: FileHandle, path: string): DatasetInfo {
 }
 
 /** HDF5's type classes (H5Tpublic.h) that h5logger neither writes nor reads, by name. */
-const TYPE_CLASS_NAMES: Record<number, string> = { 2: "time", 4: "bitfield", 5: "opaque", 6: "compound", 7: "reference", 9: "vlen", 10: "array", 11: "complex" };
+const TYPE_CLASS_NAMES: Record<number, string> = {
+  2: "time",
+  4: "bitfield",
+  5: "opaque",
+  6: "compound",
+  7: "reference",
+  9: "vlen",
+  10: "array",
+  11: "complex",
+};
 
 /**
  * Bytes the dataset's rows take in the file, as `H5Dget_storage_size` counts them (which
@@ -484,7 +496,6 @@ export function storageBytes(file: FileHandle, path: string, info: DatasetInfo):
   return chunks * info.chunks.reduce((a, b) => a * b, 1) * elementBytes;
 }
 
-
 /**
  * Read rows `[start, end)` of a dataset: a flat typed array of the dataset's element type, or
  * strings for a string dataset. Only the selected rows are read from the file.
@@ -496,7 +507,8 @@ export function readRows(file: FileHandle, path: string, info: DatasetInfo, star
   const scalar = info.shape.length === 0; // a rank-0 dataset: one value, read whole
   const elements = scalar ? 1 : rows * perRow;
   const fixedString = info.fixedStringSize > 0;
-  if (info.dtype === null && !fixedString) throw new HDF5Error(`cannot read ${path}: its type (${info.storedType}) is not one h5logger reads`);
+  if (info.dtype === null && !fixedString)
+    throw new HDF5Error(`cannot read ${path}: its type (${info.storedType}) is not one h5logger reads`);
   if (elements === 0) {
     return info.dtype === "string" || fixedString ? [] : new (arrayTypeFor(info.dtype ?? "float64"))(0);
   }

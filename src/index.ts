@@ -12,23 +12,24 @@
  *
  * @module
  */
-export { H5Logger } from "./logger.js";
-export { H5Reader, DatasetView } from "./reader.js";
-export type { Row, Rows, NestedArray, OpenOptions } from "./reader.js";
-export type { H5LoggerOptions, LogOptions, DatasetDeclaration, AttributeInput } from "./options.js";
-export type { RecoveryReport, RecoveredDataset } from "./recover.js";
-export type { LockHolder } from "./lock.js";
+
 export type { Dtype, TypedArray } from "./dtype.js";
-export type { ShapedRow } from "./rows.js";
+export type { H5LoggerErrorKind } from "./errors.js";
 export {
-  H5LoggerError,
-  InvalidValueError,
-  InvalidNameError,
-  InvalidOptionError,
   ClosedError,
   FileError,
+  H5LoggerError,
   HDF5Error,
-  LockedError,
+  InvalidNameError,
+  InvalidOptionError,
+  InvalidValueError,
   isH5LoggerError,
+  LockedError,
 } from "./errors.js";
-export type { H5LoggerErrorKind } from "./errors.js";
+export type { LockHolder } from "./lock.js";
+export { H5Logger } from "./logger.js";
+export type { AttributeInput, DatasetDeclaration, H5LoggerOptions, LogOptions } from "./options.js";
+export type { NestedArray, OpenOptions, Row, Rows } from "./reader.js";
+export { DatasetView, H5Reader } from "./reader.js";
+export type { RecoveredDataset, RecoveryReport } from "./recover.js";
+export type { ShapedRow } from "./rows.js";

@@ -16,15 +16,17 @@
  * the kill belongs to a write that never happened, and is ignored. The journal protects against
  * a process that dies; against a power failure it would also need `fsync` before each write.
  *
- * Layout: "h5ljrnl1" (8 bytes), the file's length at the last completed flush (uint64 LE),
- * then records: offset (uint64 LE), length (uint32 LE), the old bytes.
+ * Layout: "h5ljrnl1" (8 bytes), the file's length at the last completed flush (uint64 LE), the
+ * number of completed flushes (uint64 LE), then records: offset (uint64 LE), length (uint32
+ * LE), the old bytes. The count lets a reader tell whether a copy of the file and the journal
+ * it read belong to the same flush (see reader.ts: snapshots).
  *
  * @module
  */
 import fs from "node:fs";
 
 const MAGIC = Buffer.from("h5ljrnl1", "latin1");
-const HEADER_BYTES = 16;
+const HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 12;
 const BLOCK_BYTES = 4096;
 
@@ -43,13 +45,14 @@ export class Journal {
   #base = 0;
   /** Blocks saved since the last completed flush. */
   readonly #saved = new Set<number>();
+  #generation = 0n;
   #scratch = Buffer.alloc(64 * 1024);
 
-  /** Start the journal of `file`, whose content on disk is now complete and consistent. */
-  constructor(file: string) {
+  /** Start the journal of `file`, whose content on disk is now complete and consistent at `length` bytes. */
+  constructor(file: string, length: number) {
     this.path = journalPath(file);
     this.#fd = fs.openSync(this.path, "w");
-    this.checkpoint(fs.statSync(file).size);
+    this.checkpoint(length);
   }
 
   /**
@@ -62,6 +65,7 @@ export class Journal {
     const header = Buffer.alloc(HEADER_BYTES);
     MAGIC.copy(header);
     header.writeBigUInt64LE(BigInt(length), 8);
+    header.writeBigUInt64LE(++this.#generation, 16);
     fs.writeSync(this.#fd, header, 0, HEADER_BYTES, 0);
     fs.ftruncateSync(this.#fd, HEADER_BYTES);
     this.#end = HEADER_BYTES;
@@ -129,6 +133,26 @@ export class Journal {
     record.set(old, RECORD_HEADER_BYTES);
     fs.writeSync(this.#fd, record, 0, record.length, this.#end);
     this.#end += record.length;
+  }
+}
+
+/**
+ * How many flushes the writer of `file` has completed, from its journal; `null` when there is
+ * no journal (no h5logger writer, or one that closed the file).
+ */
+export function journalGeneration(file: string): bigint | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(journalPath(file), "r");
+  } catch {
+    return null;
+  }
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    const n = fs.readSync(fd, header, 0, HEADER_BYTES, 0);
+    return n === HEADER_BYTES && header.subarray(0, MAGIC.length).equals(MAGIC) ? header.readBigUInt64LE(16) : null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -89,7 +89,8 @@ export function acquireLock(file: string): WriterLock {
     const found = readLock(lock);
     if (found === null) continue; // released in between: try again
     if ("unreadable" in found) {
-      if (found.age <= UNREADABLE_GRACE_MS) throw new LockedError(file, `another writer is taking the lock ${lock} right now; try again, or write to another file`);
+      if (found.age <= UNREADABLE_GRACE_MS)
+        throw new LockedError(file, `another writer is taking the lock ${lock} right now; try again, or write to another file`);
       if (takeOver(file, lock, found.raw, text)) return held(lock, holder, text, null);
       continue;
     }
@@ -120,7 +121,11 @@ function create(file: string, lock: string, text: string): boolean {
     fd = fs.openSync(lock, "wx");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw new FileError(file, `cannot create its lock file ${lock} (${(err as Error).message}); h5logger needs to create it beside the file`, { cause: err });
+    throw new FileError(
+      file,
+      `cannot create its lock file ${lock} (${(err as Error).message}); h5logger needs to create it beside the file`,
+      { cause: err },
+    );
   }
   try {
     // One write right after creating it: readers see it empty only for an instant.

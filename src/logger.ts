@@ -12,23 +12,32 @@ import fs from "node:fs";
 import { writeAttributes } from "./attributes.js";
 import { Column, type Companions, type MemoryBudget } from "./column.js";
 import { describe } from "./dtype.js";
-import { ClosedError, FileError, H5LoggerError, HDF5Error, InvalidNameError, InvalidOptionError, InvalidValueError, LockedError } from "./errors.js";
+import {
+  ClosedError,
+  FileError,
+  H5LoggerError,
+  HDF5Error,
+  InvalidNameError,
+  InvalidOptionError,
+  InvalidValueError,
+  LockedError,
+} from "./errors.js";
 import { closeAtExit, forget } from "./exit.js";
 import * as hdf5 from "./hdf5.js";
 import { Journal } from "./journal.js";
-import { type WriterLock, acquireLock } from "./lock.js";
-import { STEP_SUFFIX, TIME_SUFFIX, canonicalName, hdf5Path } from "./names.js";
+import { acquireLock, type WriterLock } from "./lock.js";
+import { canonicalName, hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "./names.js";
+import { createFresh, openForAppend } from "./open-file.js";
 import {
   type AttributeInput,
+  checkLogOptions,
   type H5LoggerOptions,
   type LogOptions,
   type NormalisedDeclaration,
   type ResolvedOptions,
-  checkLogOptions,
   resolveFilename,
   resolveOptions,
 } from "./options.js";
-import { createFresh, openForAppend } from "./open-file.js";
 import { checkAppendable, existingCompanions, layoutFor, specFor, storedDtype } from "./plan.js";
 import { H5Reader } from "./reader.js";
 import { type RecoveryReport, recover, recoverForWriter } from "./recover.js";
@@ -134,7 +143,7 @@ export class H5Logger implements Disposable {
     try {
       // A fresh file is complete on disk only once flushed; from then on every change is journaled.
       if (!append) hdf5.flushFile(this.#file);
-      this.#journal = new Journal(this.filename);
+      this.#journal = new Journal(this.filename, hdf5.fileLength(this.#file));
       hdf5.observeWrites(this.#file.path, this.#journal);
     } catch (err) {
       this.#lock.release();
@@ -147,7 +156,7 @@ export class H5Logger implements Disposable {
       writeAttributes(this.#file, "/", this.#options.attrs);
       for (const [name, declaration] of this.#options.datasets) this.#declare(name, declaration);
       hdf5.flushFile(this.#file);
-      this.#journal.checkpoint(fs.statSync(this.filename).size);
+      this.#journal.checkpoint(hdf5.fileLength(this.#file));
       if (this.#options.concurrentReaders) this.enableConcurrentReaders();
     } catch (err) {
       writing.delete(this.#realPath);
@@ -228,7 +237,7 @@ export class H5Logger implements Disposable {
       }
       hdf5.flushFile(this.#file);
       this.#checkpoints.commit(this.#all);
-      this.#journal.checkpoint(fs.statSync(this.filename).size);
+      this.#journal.checkpoint(hdf5.fileLength(this.#file));
       hdf5.startSwmrWrite(this.#file);
     });
     this.#swmr = true;
@@ -246,7 +255,7 @@ export class H5Logger implements Disposable {
       for (const column of this.#all) if (column.count > 0) column.append(this.#file);
       hdf5.flushFile(this.#file);
       this.#checkpoints.commit(this.#all);
-      this.#journal.checkpoint(fs.statSync(this.filename).size);
+      this.#journal.checkpoint(hdf5.fileLength(this.#file));
     });
     this.#deadline = Atomics.load(this.#ticks, 0) + this.#flushTicks;
     this.#lastFlush = performance.now();
@@ -259,7 +268,9 @@ export class H5Logger implements Disposable {
   setAttrs(attrs: Record<string, AttributeInput>, dataset?: string): void {
     if (this.#state !== "open") this.#refuse();
     if (this.#swmr) {
-      throw new InvalidOptionError(`${this.filename}: attributes cannot be added while concurrent readers are on (HDF5's SWMR mode forbids it); set them before`);
+      throw new InvalidOptionError(
+        `${this.filename}: attributes cannot be added while concurrent readers are on (HDF5's SWMR mode forbids it); set them before`,
+      );
     }
     let target = "/";
     if (dataset !== undefined) {
@@ -365,9 +376,13 @@ export class H5Logger implements Disposable {
     const prefix = dataset === undefined ? "" : `cannot log ${JSON.stringify(String(dataset))}: `;
     if (this.#state === "closed") throw new ClosedError(`${prefix}the logger of ${this.filename}`);
     this.#failureUnreported = false;
-    throw new H5LoggerError("HDF5", `${prefix}the logger of ${this.filename} stopped after an error and accepts nothing more: ${this.#failure?.message}`, {
-      cause: this.#failure,
-    });
+    throw new H5LoggerError(
+      "HDF5",
+      `${prefix}the logger of ${this.filename} stopped after an error and accepts nothing more: ${this.#failure?.message}`,
+      {
+        cause: this.#failure,
+      },
+    );
   }
 
   // After a failed write we cannot tell what reached the file: stop rather than risk misaligned
@@ -379,7 +394,8 @@ export class H5Logger implements Disposable {
       if (err instanceof InvalidValueError || err instanceof InvalidNameError) throw err;
       this.#state = "failed";
       const problems = this.#checkpoints.rollBack(this.#file, this.#all);
-      const kept = problems.length === 0 ? "keeps exactly the rows of the last successful flush" : "may need `npx h5logger recover` after close()";
+      const kept =
+        problems.length === 0 ? "keeps exactly the rows of the last successful flush" : "may need `npx h5logger recover` after close()";
       this.#failure = new HDF5Error(`${(err as Error).message}. The logger of ${this.filename} stopped; the file ${kept}`, { cause: err });
       throw this.#failure;
     }
@@ -423,7 +439,9 @@ export class H5Logger implements Disposable {
       if (declaration.attrs) writeAttributes(this.#file, column.path, declaration.attrs);
     } else if (this.#options.concurrentReaders) {
       if (dtype === undefined || rowRank === undefined) {
-        throw new InvalidOptionError(`datasets.${name}: with concurrentReaders every dataset needs its dtype and its shape or rank up front`);
+        throw new InvalidOptionError(
+          `datasets.${name}: with concurrentReaders every dataset needs its dtype and its shape or rank up front`,
+        );
       }
       if (dtype === "string") throw new InvalidValueError(canonical, STRINGS_UNDER_SWMR);
       // Rank known, row shape not: create it growable along every axis; the first row sets the shape.
@@ -453,7 +471,10 @@ export class H5Logger implements Disposable {
       throw new InvalidNameError(name, `would be dataset number ${this.#all.length + 1}, but nDatasets is ${nDatasets}`);
     }
     if (this.#swmr && hdf5.objectKind(this.#file, hdf5Path(name)) !== "dataset") {
-      throw new InvalidNameError(name, "cannot be added now: concurrent readers are on, and HDF5 cannot create datasets then; declare it in `datasets` or log it before enabling concurrent readers");
+      throw new InvalidNameError(
+        name,
+        "cannot be added now: concurrent readers are on, and HDF5 cannot create datasets then; declare it in `datasets` or log it before enabling concurrent readers",
+      );
     }
     if (spec.dtype === "string" && (this.#swmr || concurrentReaders || nDatasets !== null)) {
       throw new InvalidValueError(name, STRINGS_UNDER_SWMR);
@@ -493,7 +514,8 @@ export class H5Logger implements Disposable {
     for (let i = 1; i < parts.length; i++) {
       const prefix = hdf5Path(parts.slice(0, i).join("/"));
       const kind = hdf5.objectKind(this.#file, prefix);
-      if (kind === "dataset" || kind === "other") throw new InvalidNameError(name, `${prefix} is a dataset in this file, so it cannot hold ${name}`);
+      if (kind === "dataset" || kind === "other")
+        throw new InvalidNameError(name, `${prefix} is a dataset in this file, so it cannot hold ${name}`);
     }
   }
 }
@@ -501,4 +523,3 @@ export class H5Logger implements Disposable {
 function nowSeconds(): number {
   return (performance.timeOrigin + performance.now()) / 1000;
 }
-

@@ -29,7 +29,10 @@ export function canonicalName(name: unknown): string {
   }
   const last = segments.at(-1) as string;
   if (last.endsWith(STEP_SUFFIX) || last.endsWith(TIME_SUFFIX)) {
-    throw new InvalidNameError(name, `ends in '${STEP_SUFFIX}' or '${TIME_SUFFIX}', which are reserved for step and time companion datasets`);
+    throw new InvalidNameError(
+      name,
+      `ends in '${STEP_SUFFIX}' or '${TIME_SUFFIX}', which are reserved for step and time companion datasets`,
+    );
   }
   return bare;
 }

@@ -13,7 +13,10 @@ import { readSuperblock } from "./superblock.js";
 export function createFresh(filename: string): hdf5.FileHandle {
   // Truncating a file that another process writes would corrupt it; HDF5 checks this only when appending.
   if (fs.existsSync(filename) && looksLikeHdf5(filename) && writerHolds(filename)) {
-    throw new LockedError(filename, `is open for writing elsewhere, or its writer crashed; if no writer runs, delete it or run \`npx h5logger recover ${filename}\``);
+    throw new LockedError(
+      filename,
+      `is open for writing elsewhere, or its writer crashed; if no writer runs, delete it or run \`npx h5logger recover ${filename}\``,
+    );
   }
   try {
     return hdf5.createFile(filename);
@@ -32,10 +35,17 @@ export function openForAppend(filename: string): hdf5.FileHandle {
   } catch (err) {
     const message = (err as Error).message;
     if (/truncated file/i.test(message)) {
-      throw new FileError(filename, `is shorter than HDF5 recorded, as a write that failed for lack of space leaves it; run \`npx h5logger recover ${filename}\`, then open it again`, { cause: err });
+      throw new FileError(
+        filename,
+        `is shorter than HDF5 recorded, as a write that failed for lack of space leaves it; run \`npx h5logger recover ${filename}\`, then open it again`,
+        { cause: err },
+      );
     }
     if (/already open for write|file locking|consistency flags/i.test(message)) {
-      throw new LockedError(filename, `is open for writing elsewhere, or its writer crashed; if no writer runs, run \`npx h5logger recover ${filename}\``);
+      throw new LockedError(
+        filename,
+        `is open for writing elsewhere, or its writer crashed; if no writer runs, run \`npx h5logger recover ${filename}\``,
+      );
     }
     throw new FileError(filename, `cannot be opened for appending: ${message}`, { cause: err });
   }
@@ -67,4 +77,3 @@ function looksLikeHdf5(filename: string): boolean {
     fs.closeSync(fd);
   }
 }
-

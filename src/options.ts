@@ -27,7 +27,11 @@ export type AttributeInput =
  * dataset (1 for a series of scalars) and `kind` a dtype name such as `"int"` or `"float"`.
  */
 export type DatasetDeclaration =
-  | { dtype?: Dtype | "float" | "int" | "uint" | "str" | "boolean" | "double"; shape?: readonly number[]; attrs?: Record<string, AttributeInput> }
+  | {
+      dtype?: Dtype | "float" | "int" | "uint" | "str" | "boolean" | "double";
+      shape?: readonly number[];
+      attrs?: Record<string, AttributeInput>;
+    }
   | readonly [number, string];
 
 /** Options of {@link H5Logger}. */
@@ -109,7 +113,8 @@ const LOG_KEYS = ["dtype", "step"];
 /** Throw for keys that are not options, naming the closest ones we know. */
 export function rejectUnknownKeys(what: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new InvalidOptionError(`${what}: unknown option ${JSON.stringify(key)}; known options are ${known.join(", ")}`);
+    if (!known.includes(key))
+      throw new InvalidOptionError(`${what}: unknown option ${JSON.stringify(key)}; known options are ${known.join(", ")}`);
   }
 }
 
@@ -137,7 +142,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const o = options as H5LoggerOptions;
   const datasets = new Map<string, NormalisedDeclaration>();
   if (o.datasets !== undefined) {
-    if (typeof o.datasets !== "object" || o.datasets === null) throw new InvalidOptionError(`datasets must be an object, got ${describe(o.datasets)}`);
+    if (typeof o.datasets !== "object" || o.datasets === null)
+      throw new InvalidOptionError(`datasets must be an object, got ${describe(o.datasets)}`);
     for (const [name, declaration] of Object.entries(o.datasets)) datasets.set(name, normaliseDeclaration(name, declaration));
   }
   if (o.attrs !== undefined && (typeof o.attrs !== "object" || o.attrs === null || Array.isArray(o.attrs))) {
@@ -158,7 +164,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
 }
 
 function count(name: string, value: unknown): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new InvalidOptionError(`${name} must be a positive integer, got ${describe(value)}`);
+  if (!Number.isSafeInteger(value) || (value as number) < 1)
+    throw new InvalidOptionError(`${name} must be a positive integer, got ${describe(value)}`);
   return value as number;
 }
 
@@ -168,7 +175,9 @@ export function normaliseDeclaration(name: string, declaration: unknown): Normal
   if (Array.isArray(declaration)) {
     const [rank, kind] = declaration;
     if (declaration.length !== 2 || !Number.isInteger(rank) || rank < 1) {
-      throw new InvalidOptionError(`${what}: expected [rank, dtype] with rank >= 1 (1 for a series of scalars), got ${JSON.stringify(declaration)}`);
+      throw new InvalidOptionError(
+        `${what}: expected [rank, dtype] with rank >= 1 (1 for a series of scalars), got ${JSON.stringify(declaration)}`,
+      );
     }
     return { dtype: wrapDtype(kind, what), rowRank: rank - 1, ...(rank === 1 ? { rowShape: [] } : {}) };
   }
@@ -181,7 +190,9 @@ export function normaliseDeclaration(name: string, declaration: unknown): Normal
   if (d.dtype !== undefined) out.dtype = wrapDtype(d.dtype, what);
   if (d.shape !== undefined) {
     if (!Array.isArray(d.shape) || !d.shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-      throw new InvalidOptionError(`${what}.shape must be the row shape, an array of non-negative integers ([] for scalars), got ${describe(d.shape)}`);
+      throw new InvalidOptionError(
+        `${what}.shape must be the row shape, an array of non-negative integers ([] for scalars), got ${describe(d.shape)}`,
+      );
     }
     out.rowShape = [...d.shape];
   }
@@ -199,13 +210,15 @@ function wrapDtype(value: unknown, what: string): Dtype {
 
 /** Check the options of one `log()` call. */
 export function checkLogOptions(dataset: string, options: unknown): { dtype?: Dtype; step?: number } {
-  if (typeof options !== "object" || options === null) throw new InvalidOptionError(`log(${JSON.stringify(dataset)}): options must be an object, got ${describe(options)}`);
+  if (typeof options !== "object" || options === null)
+    throw new InvalidOptionError(`log(${JSON.stringify(dataset)}): options must be an object, got ${describe(options)}`);
   rejectUnknownKeys(`log(${JSON.stringify(dataset)})`, options, LOG_KEYS);
   const o = options as LogOptions;
   const out: { dtype?: Dtype; step?: number } = {};
   if (o.dtype !== undefined) out.dtype = wrapDtype(o.dtype, `log(${JSON.stringify(dataset)})`);
   if (o.step !== undefined) {
-    if (!Number.isSafeInteger(o.step)) throw new InvalidOptionError(`log(${JSON.stringify(dataset)}): step must be an integer, got ${describe(o.step)}`);
+    if (!Number.isSafeInteger(o.step))
+      throw new InvalidOptionError(`log(${JSON.stringify(dataset)}): step must be an integer, got ${describe(o.step)}`);
     out.step = o.step;
   }
   return out;
@@ -222,5 +235,7 @@ export function resolveFilename(filename: unknown): string {
   const ext = path.extname(filename);
   if (ext === "") return `${filename}.h5`;
   if (ext === ".h5" || ext === ".hdf5") return filename;
-  throw new InvalidOptionError(`filename ${JSON.stringify(filename)}: extension ${ext} is not .h5 or .hdf5; use one of those or none (then .h5 is added)`);
+  throw new InvalidOptionError(
+    `filename ${JSON.stringify(filename)}: extension ${ext} is not .h5 or .hdf5; use one of those or none (then .h5 is added)`,
+  );
 }

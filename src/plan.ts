@@ -8,9 +8,9 @@ import type { ColumnLayout, Companions } from "./column.js";
 import { dtypeSize } from "./dtype.js";
 import { InvalidValueError } from "./errors.js";
 import * as hdf5 from "./hdf5.js";
-import { STEP_SUFFIX, TIME_SUFFIX, hdf5Path } from "./names.js";
+import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "./names.js";
 import type { NormalisedDeclaration, ResolvedOptions } from "./options.js";
-import { type RowSpec, formatShape, inferRowSpec } from "./rows.js";
+import { formatShape, inferRowSpec, type RowSpec } from "./rows.js";
 
 /** Batches larger than this gain nothing measurable and only hold memory. */
 const BATCH_BYTES = 1024 * 1024;
@@ -31,7 +31,10 @@ export function specFor(name: string, value: unknown, declared: NormalisedDeclar
   const dtype = declared.dtype ?? inferred.dtype;
   const rowShape = declared.rowShape ?? inferred.rowShape;
   if (declared.rowRank !== undefined && rowShape.length !== declared.rowRank) {
-    throw new InvalidValueError(name, `declared with rank ${declared.rowRank + 1}, so rows need ${declared.rowRank} dimensions; got ${formatShape(inferred.rowShape)}`);
+    throw new InvalidValueError(
+      name,
+      `declared with rank ${declared.rowRank + 1}, so rows need ${declared.rowRank} dimensions; got ${formatShape(inferred.rowShape)}`,
+    );
   }
   return { dtype, rowShape };
 }
@@ -43,7 +46,10 @@ export function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSp
   if (info.dtype === null) throw new InvalidValueError(where, `stored type ${info.storedType} is not one h5logger appends to`);
   if (info.dtype !== spec.dtype) throw new InvalidValueError(where, `holds ${info.dtype}, but the value is ${spec.dtype}`);
   if (info.shape.length === 0 || info.maxshape[0] !== null || info.chunks === null) {
-    throw new InvalidValueError(where, `cannot grow: it is not chunked with an unlimited first axis (shape ${formatShape(info.shape)}, maxshape ${formatShape(info.maxshape.map((d) => d ?? -1))})`);
+    throw new InvalidValueError(
+      where,
+      `cannot grow: it is not chunked with an unlimited first axis (shape ${formatShape(info.shape)}, maxshape ${formatShape(info.maxshape.map((d) => d ?? -1))})`,
+    );
   }
   const rowShape = info.shape.slice(1);
   // Declared by rank only: empty and growable along every axis, so the first row sets the shape.
@@ -59,11 +65,16 @@ export function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSp
 export function existingCompanions(file: hdf5.FileHandle, name: string, wanted: Companions, rows: number): Companions {
   const has = (suffix: string) => hdf5.objectKind(file, hdf5Path(name) + suffix) === "dataset";
   const found = { step: has(STEP_SUFFIX), time: has(TIME_SUFFIX) };
-  for (const [key, suffix] of [["step", STEP_SUFFIX], ["time", TIME_SUFFIX]] as const) {
-    if (wanted[key] && !found[key]) throw new InvalidValueError(name, `exists without a ${name}${suffix} dataset, so its ${key}s cannot be recorded`);
+  for (const [key, suffix] of [
+    ["step", STEP_SUFFIX],
+    ["time", TIME_SUFFIX],
+  ] as const) {
+    if (wanted[key] && !found[key])
+      throw new InvalidValueError(name, `exists without a ${name}${suffix} dataset, so its ${key}s cannot be recorded`);
     if (found[key]) {
       const companionRows = hdf5.datasetInfo(file, hdf5Path(name) + suffix).shape[0];
-      if (companionRows !== rows) throw new InvalidValueError(name, `has ${rows} rows but ${name}${suffix} has ${companionRows}; they must match`);
+      if (companionRows !== rows)
+        throw new InvalidValueError(name, `has ${rows} rows but ${name}${suffix} has ${companionRows}; they must match`);
     }
   }
   return found;
@@ -71,7 +82,10 @@ export function existingCompanions(file: hdf5.FileHandle, name: string, wanted: 
 
 /** Chunk and batch sizes for rows of this spec. */
 export function layoutFor(spec: RowSpec, options: ResolvedOptions): ColumnLayout {
-  const rowBytes = Math.max(1, spec.rowShape.reduce((a, b) => a * Math.max(1, b), 1) * (spec.dtype === "string" ? 16 : dtypeSize(spec.dtype)));
+  const rowBytes = Math.max(
+    1,
+    spec.rowShape.reduce((a, b) => a * Math.max(1, b), 1) * (spec.dtype === "string" ? 16 : dtypeSize(spec.dtype)),
+  );
   const chunkRows = Math.max(1, Math.floor(options.chunkBytes / rowBytes));
   const budget = Math.min(BATCH_BYTES, options.maxBufferBytes);
   // Whole chunks per batch when a chunk fits the budget, so appends rewrite no partial chunk.

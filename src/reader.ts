@@ -7,10 +7,11 @@
 import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readAttributes } from "./attributes.js";
-import type { Dtype, TypedArray } from "./dtype.js";
 import { openCrashedCopy, shortOfEnd, writerDied, writerGone } from "./crashed.js";
+import type { Dtype, TypedArray } from "./dtype.js";
 import { ClosedError, FileError, InvalidNameError } from "./errors.js";
 import * as hdf5 from "./hdf5.js";
+import { journalGeneration } from "./journal.js";
 import { hdf5Path } from "./names.js";
 import { resolveFilename } from "./options.js";
 import { formatShape, rowSize } from "./rows.js";
@@ -57,6 +58,8 @@ export interface OpenOptions {
   timeout?: number;
   /** Pause between tries, in ms (`open` only). @default 100 */
   retryEvery?: number;
+  /** Stop waiting when this signal aborts (`open` only): the promise rejects with its reason. */
+  signal?: AbortSignal;
   /**
    * When a writer holds the file without concurrent readers on (HDF5 refuses to open it
    * then), read a private copy of it as of the writer's last flush instead of failing; each
@@ -121,6 +124,8 @@ export class H5Reader implements Disposable {
   #nextDeathCheck = 0;
   /** Deletes the private copy being read (a crashed file, or a snapshot); unset when the file itself is read. */
   #dispose: (() => void) | undefined;
+  /** Whether the handle (and copy) above are closed: between closing one and opening the next. */
+  #released = false;
 
   private constructor(view: View | null, filename: string, snapshot: boolean, borrowed?: hdf5.FileHandle) {
     this.filename = filename;
@@ -142,7 +147,9 @@ export class H5Reader implements Disposable {
     const timeout = options.timeout ?? 10_000;
     const retryEvery = options.retryEvery ?? 100;
     const giveUpAt = Date.now() + timeout;
+    const { signal } = options;
     for (;;) {
+      signal?.throwIfAborted();
       try {
         return H5Reader.openSync(resolved, options);
       } catch (err) {
@@ -152,7 +159,7 @@ export class H5Reader implements Disposable {
         }
       }
       // The last pause is cut short so that the last try falls on the timeout, not before it.
-      await sleep(Math.max(0, Math.min(retryEvery, giveUpAt - Date.now())));
+      await sleep(Math.max(0, Math.min(retryEvery, giveUpAt - Date.now())), undefined, { signal });
     }
   }
 
@@ -201,9 +208,12 @@ export class H5Reader implements Disposable {
       this.#nextDeathCheck = Date.now() + 250;
       if (!writerDied(this.filename)) return false;
     }
-    const view = openView(this.filename, this.#snapshot);
+    // HDF5 shares one cache between two opens of a file in a process: the old handle must be
+    // closed before the file is opened again, or the new one shows the old rows.
+    const view = openView(this.filename, this.#snapshot, () => this.#release());
     if (view === "busy") return false; // a writer is between modes, or flushing: keep the last consistent view
     this.#release();
+    this.#released = false;
     this.#file = view.handle;
     this.#dispose = view.dispose;
     this.#live = view.live;
@@ -292,6 +302,8 @@ export class H5Reader implements Disposable {
   }
 
   #release(): void {
+    if (this.#released) return;
+    this.#released = true;
     try {
       if (this.#owned) hdf5.closeFile(this.#file);
     } finally {
@@ -325,8 +337,9 @@ interface View {
  * Open the file as its state allows: itself when no writer holds it or one writes it with
  * concurrent readers on; a repaired private copy when its writer crashed; with `snapshot`, a
  * private copy when a live writer holds it exclusively. `"busy"` when it cannot be read now.
+ * `beforeOpeningFile` runs just before the file itself (not a copy) is opened.
  */
-function openView(file: string, snapshot: boolean): View | "busy" {
+function openView(file: string, snapshot: boolean, beforeOpeningFile: () => void = () => {}): View | "busy" {
   let state: WriterState;
   const before = stamp(file);
   try {
@@ -337,11 +350,15 @@ function openView(file: string, snapshot: boolean): View | "busy" {
   const crashed = (state === "exclusive" && writerGone(file)) || (state === "none" && shortOfEnd(file));
   if (crashed) return { ...openCrashedCopy(file), live: false, stamp: before };
   if (state === "exclusive") {
-    // Copy only a file that has been quiet for a while, and keep the copy only if the file
-    // did not change while it was copied: the copy then holds a completed flush.
-    if (!snapshot || before === "" || Date.now() - mtimeMs(file) < QUIET_MS) return "busy";
+    if (!snapshot) return "busy";
+    // An h5logger writer journals each flush: a copy rolled back with the journal read after
+    // it is the last completed flush, if no flush completed meanwhile. Another writer's file
+    // is copied only when it has been quiet for a while and did not change while copied.
+    const generation = journalGeneration(file);
+    if (generation === null && (before === "" || Date.now() - mtimeMs(file) < QUIET_MS)) return "busy";
     const copy = openCrashedCopy(file);
-    if (stamp(file) !== before) {
+    const consistent = generation === null ? stamp(file) === before : journalGeneration(file) === generation;
+    if (!consistent) {
       hdf5.closeFile(copy.handle);
       copy.dispose();
       return "busy";
@@ -351,6 +368,7 @@ function openView(file: string, snapshot: boolean): View | "busy" {
   try {
     // A SWMR writer that died left its flags on: the file opens, but no one will append.
     const live = state === "swmr" && !writerDied(file);
+    beforeOpeningFile();
     return { handle: hdf5.openFile(file, state === "swmr" ? "Sr" : "r"), live, stamp: before };
   } catch (err) {
     throw new FileError(file, `cannot be opened for reading: ${(err as Error).message}`, { cause: err });
@@ -447,7 +465,7 @@ export class DatasetView {
       throw new RangeError(`${this.name}: row ${index} is out of range for ${this.length} rows`);
     }
     const rows = this.#rows(i, i + 1);
-    return this.#info.shape.length === 1 ? (rows as ArrayLike<Row>)[0] as Row : (rows as Row[])[0] as Row;
+    return this.#info.shape.length === 1 ? ((rows as ArrayLike<Row>)[0] as Row) : ((rows as Row[])[0] as Row);
   }
 
   /** Every row: `slice(0, length)`. */
@@ -480,7 +498,9 @@ export class DatasetView {
     const rows: Row[] = [];
     for (let r = 0; r < to - from; r++) {
       const begin = r * perRow;
-      rows.push(ArrayBuffer.isView(flat) ? (flat as TypedArray).subarray(begin, begin + perRow) : flat.slice(begin, begin + perRow) as Row);
+      rows.push(
+        ArrayBuffer.isView(flat) ? (flat as TypedArray).subarray(begin, begin + perRow) : (flat.slice(begin, begin + perRow) as Row),
+      );
     }
     return rows;
   }

@@ -16,10 +16,10 @@ import fs from "node:fs";
 import { matchEndOfFile, shortOfEnd } from "./eof.js";
 import { FileError, LockedError } from "./errors.js";
 import * as hdf5 from "./hdf5.js";
-import { type LockHolder, type WriterLock, acquireLock } from "./lock.js";
-import { resolveFilename } from "./options.js";
 import { type JournalRollback, journalPath, rollBack } from "./journal.js";
-import { type TrimmedDataset, applyRepair, planRepair } from "./repair.js";
+import { acquireLock, type LockHolder, type WriterLock } from "./lock.js";
+import { resolveFilename } from "./options.js";
+import { applyRepair, planRepair, type TrimmedDataset } from "./repair.js";
 import { clearConsistencyFlags, readSuperblock } from "./superblock.js";
 
 /** One dataset of a recovered file. */
@@ -125,7 +125,16 @@ export function recoverForWriter(file: string, lock: WriterLock, append: boolean
   const { zeroFilled, addressRaised } = changed ? matchEndOfFile(file) : { zeroFilled: 0, addressRaised: 0 };
   const trimmed = changed && append ? repairRows(file) : [];
   const datasets = changed && append ? describe(file, true) : [];
-  const report: RecoveryReport = { file, flagsCleared: changed, staleLock: lock.replaced, zeroFilled, endAddressRaised: addressRaised, trimmed, rolledBack, datasets };
+  const report: RecoveryReport = {
+    file,
+    flagsCleared: changed,
+    staleLock: lock.replaced,
+    zeroFilled,
+    endAddressRaised: addressRaised,
+    trimmed,
+    rolledBack,
+    datasets,
+  };
   const what = changed ? `recovered the file (cleared HDF5's "open for write" flags)` : "took over its stale lock";
   const who = `pid ${lock.replaced?.pid}, since ${lock.replaced?.startedAt}`;
   process.emitWarning(`${file}: its previous writer (${who}) ended without closing it; ${what}`, { code: "H5LOGGER_RECOVERED" });
@@ -193,7 +202,11 @@ function describe(file: string, repaired: boolean): RecoveredDataset[] {
     handle = hdf5.openFile(file, "r");
   } catch (err) {
     const done = repaired ? "it is repaired as far as h5logger can (flags, end of file), but " : "";
-    throw new FileError(file, `${done}HDF5 cannot open it: ${(err as Error).message}; the file may be damaged beyond what h5logger repairs`, { cause: err });
+    throw new FileError(
+      file,
+      `${done}HDF5 cannot open it: ${(err as Error).message}; the file may be damaged beyond what h5logger repairs`,
+      { cause: err },
+    );
   }
   try {
     return hdf5.listDatasets(handle).map((path): RecoveredDataset => {

@@ -5,13 +5,13 @@
  * @module
  */
 import {
-  type Dtype,
-  type TypedArray,
   bigintProblem,
   canCastExactly,
+  type Dtype,
   describe,
   isBigIntDtype,
   numberProblem,
+  type TypedArray,
   typedArrayDtype,
 } from "./dtype.js";
 import { InvalidValueError } from "./errors.js";
@@ -148,7 +148,10 @@ export function encodeRow(dataset: string, spec: RowSpec, value: unknown, target
         return;
       }
       if (!Array.isArray(level) || level.length !== rowShape[depth]) {
-        throw new InvalidValueError(dataset, `ragged nested array: expected length ${rowShape[depth]} at depth ${depth}, got ${describe(level)}`);
+        throw new InvalidValueError(
+          dataset,
+          `ragged nested array: expected length ${rowShape[depth]} at depth ${depth}, got ${describe(level)}`,
+        );
       }
       for (const item of level) walk(item, depth + 1);
     };
@@ -160,7 +163,10 @@ export function encodeRow(dataset: string, spec: RowSpec, value: unknown, target
     if (!dataDtype) throw new InvalidValueError(dataset, `{ data, shape }: data must be a typed array, got ${describe(value.data)}`);
     checkShapeList(dataset, value.shape);
     if (rowSize(value.shape) !== value.data.length) {
-      throw new InvalidValueError(dataset, `{ data, shape }: shape ${formatShape(value.shape)} needs ${rowSize(value.shape)} elements, data has ${value.data.length}`);
+      throw new InvalidValueError(
+        dataset,
+        `{ data, shape }: shape ${formatShape(value.shape)} needs ${rowSize(value.shape)} elements, data has ${value.data.length}`,
+      );
     }
     if (!sameShape(rowShape, value.shape)) throw shapeMismatch(dataset, spec, value.shape);
     copyTypedArray(dataset, dtype, dataDtype, value.data, target, offset);
@@ -173,14 +179,17 @@ function writeElement(dataset: string, dtype: Dtype, value: unknown, target: Row
   if (dtype === "string") {
     if (typeof value !== "string") throw new InvalidValueError(dataset, `got ${describe(value)}; this dataset holds strings`);
     // HDF5 variable-length strings end at the first NUL: storing one would silently cut the string short.
-    if (value.includes("\0")) throw new InvalidValueError(dataset, `got a string that contains a NUL character (\\0), which HDF5 strings cannot hold`);
+    if (value.includes("\0"))
+      throw new InvalidValueError(dataset, `got a string that contains a NUL character (\\0), which HDF5 strings cannot hold`);
     // A lone surrogate has no UTF-8 form: it would be stored as U+FFFD, silently changing the string.
-    if (/\p{Cs}/u.test(value)) throw new InvalidValueError(dataset, "got a string that is not valid Unicode (a lone surrogate half), which UTF-8 cannot store");
+    if (/\p{Cs}/u.test(value))
+      throw new InvalidValueError(dataset, "got a string that is not valid Unicode (a lone surrogate half), which UTF-8 cannot store");
     (target as string[])[offset] = value;
     return;
   }
   if (dtype === "bool") {
-    if (typeof value !== "boolean") throw new InvalidValueError(dataset, `got ${describe(value)}; this dataset holds booleans (true/false)`);
+    if (typeof value !== "boolean")
+      throw new InvalidValueError(dataset, `got ${describe(value)}; this dataset holds booleans (true/false)`);
     (target as Uint8Array)[offset] = value ? 1 : 0;
     return;
   }
@@ -210,7 +219,10 @@ function copyTypedArray(
   offset: number,
 ): void {
   if (!canCastExactly(from, dtype)) {
-    throw new InvalidValueError(dataset, `got ${describe(array)} (${from}); this dataset holds ${dtype} and ${from} does not convert to it exactly`);
+    throw new InvalidValueError(
+      dataset,
+      `got ${describe(array)} (${from}); this dataset holds ${dtype} and ${from} does not convert to it exactly`,
+    );
   }
   if (isBigIntDtype(dtype) && !isBigIntDtype(from)) {
     const out = target as BigInt64Array;

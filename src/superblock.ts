@@ -55,26 +55,47 @@ export function lookup3(data: Uint8Array, initval = 0): number {
   let c = a;
   let k = 0;
   for (; data.length - k > 12; k += 12) {
-    a = (a + word(k)) | 0; b = (b + word(k + 4)) | 0; c = (c + word(k + 8)) | 0;
-    a = (a - c) | 0; a ^= rot(c, 4); c = (c + b) | 0;
-    b = (b - a) | 0; b ^= rot(a, 6); a = (a + c) | 0;
-    c = (c - b) | 0; c ^= rot(b, 8); b = (b + a) | 0;
-    a = (a - c) | 0; a ^= rot(c, 16); c = (c + b) | 0;
-    b = (b - a) | 0; b ^= rot(a, 19); a = (a + c) | 0;
-    c = (c - b) | 0; c ^= rot(b, 4); b = (b + a) | 0;
+    a = (a + word(k)) | 0;
+    b = (b + word(k + 4)) | 0;
+    c = (c + word(k + 8)) | 0;
+    a = (a - c) | 0;
+    a ^= rot(c, 4);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 6);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 8);
+    b = (b + a) | 0;
+    a = (a - c) | 0;
+    a ^= rot(c, 16);
+    c = (c + b) | 0;
+    b = (b - a) | 0;
+    b ^= rot(a, 19);
+    a = (a + c) | 0;
+    c = (c - b) | 0;
+    c ^= rot(b, 4);
+    b = (b + a) | 0;
   }
   const rest = data.length - k;
   if (rest === 0) return c >>> 0; // only for empty input: lookup3's "case 0" skips the final mix
   a = (a + word(k)) | 0;
   if (rest > 4) b = (b + word(k + 4)) | 0;
   if (rest > 8) c = (c + word(k + 8)) | 0;
-  c ^= b; c = (c - rot(b, 14)) | 0;
-  a ^= c; a = (a - rot(c, 11)) | 0;
-  b ^= a; b = (b - rot(a, 25)) | 0;
-  c ^= b; c = (c - rot(b, 16)) | 0;
-  a ^= c; a = (a - rot(c, 4)) | 0;
-  b ^= a; b = (b - rot(a, 14)) | 0;
-  c ^= b; c = (c - rot(b, 24)) | 0;
+  c ^= b;
+  c = (c - rot(b, 14)) | 0;
+  a ^= c;
+  a = (a - rot(c, 11)) | 0;
+  b ^= a;
+  b = (b - rot(a, 25)) | 0;
+  c ^= b;
+  c = (c - rot(b, 16)) | 0;
+  a ^= c;
+  a = (a - rot(c, 4)) | 0;
+  b ^= a;
+  b = (b - rot(a, 14)) | 0;
+  c ^= b;
+  c = (c - rot(b, 24)) | 0;
   return c >>> 0;
 }
 
@@ -86,7 +107,13 @@ function readUint(buf: Buffer, pos: number, size: number): bigint {
 }
 
 /** Where the flags and checksum live, so the writer patches exactly what the reader verified. */
-interface Parsed { info: SuperblockInfo; raw: Buffer; flagsPos: number; flagsLen: number; sumPos: number | null }
+interface Parsed {
+  info: SuperblockInfo;
+  raw: Buffer;
+  flagsPos: number;
+  flagsLen: number;
+  sumPos: number | null;
+}
 
 function parse(fd: number, path: string): Parsed {
   const size = fs.fstatSync(fd).size;
@@ -99,7 +126,10 @@ function parse(fd: number, path: string): Parsed {
   // Spec: search at byte 0, 512, then each power of two (H5FD_locate_signature does the same).
   let offset = -1;
   for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
-    if (read(at, 8).equals(SIGNATURE)) { offset = at; break; }
+    if (read(at, 8).equals(SIGNATURE)) {
+      offset = at;
+      break;
+    }
   }
   if (offset < 0) throw new Error(`${path}: not an HDF5 file (no format signature at offset 0, 512, 1024, ...)`);
   const version = read(offset + 8, 1)[0];
@@ -123,12 +153,18 @@ function parse(fd: number, path: string): Parsed {
     const stored = raw.readUInt32LE(end - 4);
     const computed = lookup3(raw.subarray(0, end - 4));
     if (stored !== computed) {
-      throw new Error(`${path}: HDF5 superblock checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}); file is corrupt`);
+      throw new Error(
+        `${path}: HDF5 superblock checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}); file is corrupt`,
+      );
     }
     checksumOk = true;
   }
   const info: SuperblockInfo = {
-    offset, version, sizeOfOffsets, sizeOfLengths, flags,
+    offset,
+    version,
+    sizeOfOffsets,
+    sizeOfLengths,
+    flags,
     openForWrite: (flags & WRITE_ACCESS) !== 0,
     swmrWrite: (flags & SWMR_WRITE_ACCESS) !== 0,
     endOfFileAddress: readUint(raw, addrStart + 2 * O, O),

@@ -24,7 +24,17 @@ test("H5Logger has these static and instance members", () => {
   const statics = Object.getOwnPropertyNames(h5logger.H5Logger).filter((n) => !["length", "name", "prototype"].includes(n));
   assert.deepEqual(statics.sort(), ["open", "openSync", "recover"]);
   const members = Object.getOwnPropertyNames(h5logger.H5Logger.prototype).filter((n) => n !== "constructor");
-  assert.deepEqual(members.sort(), ["close", "closeForExit", "concurrentReaders", "enableConcurrentReaders", "flush", "log", "open", "setAttrs", "step"]);
+  assert.deepEqual(members.sort(), [
+    "close",
+    "closeForExit",
+    "concurrentReaders",
+    "enableConcurrentReaders",
+    "flush",
+    "log",
+    "open",
+    "setAttrs",
+    "step",
+  ]);
 });
 
 test("the package.json exports map points at the built entry and its types", async () => {

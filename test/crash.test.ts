@@ -12,10 +12,10 @@ import path from "node:path";
 import { test } from "node:test";
 import { H5Logger, LockedError } from "../src/index.js";
 import { readSuperblock } from "../src/superblock.js";
+import { datasetsOf, expectedRow } from "./fixtures/crash_rows.js";
 import { startChild } from "./helpers/child.js";
 import { compileFixture } from "./helpers/compile.js";
-import { PYTHON, have, python, run, sha256, tempDir } from "./helpers/interop.js";
-import { datasetsOf, expectedRow } from "./fixtures/crash_rows.js";
+import { have, PYTHON, python, run, sha256, tempDir } from "./helpers/interop.js";
 
 const KILLS = Number(process.env.H5LOGGER_CRASH_KILLS ?? 50);
 const PARALLEL = 3;
@@ -55,13 +55,20 @@ function checkRows(file: string, mode: string, required: number): Map<string, nu
   for (const name of datasetsOf(mode)) {
     if (!reader.has(name)) {
       // Killed before its first flush: nothing was promised yet.
-      assert.equal(required, 0, `${file}: ${name} is missing, but ${required} rows were logged more than flushEvery + ${SLACK_MS} ms before the kill`);
+      assert.equal(
+        required,
+        0,
+        `${file}: ${name} is missing, but ${required} rows were logged more than flushEvery + ${SLACK_MS} ms before the kill`,
+      );
       counts.set(name, 0);
       continue;
     }
     const rows = reader.get(name).toArray();
     const steps = reader.get(`${name}.step`).toArray();
-    assert.ok(rows.length >= required, `${file}: ${name} has ${rows.length} rows, but ${required} were logged more than flushEvery + ${SLACK_MS} ms before the kill`);
+    assert.ok(
+      rows.length >= required,
+      `${file}: ${name} has ${rows.length} rows, but ${required} were logged more than flushEvery + ${SLACK_MS} ms before the kill`,
+    );
     assert.ok(steps.length >= required, `${file}: ${name}.step has ${steps.length} rows, need ${required}`);
     for (const [i, row] of rows.entries()) assert.deepEqual(row, expectedRow(name, i), `${file}: ${name}[${i}]`);
     for (const [i, step] of steps.entries()) assert.equal(step, BigInt(i), `${file}: ${name}.step[${i}]`);
@@ -96,7 +103,9 @@ for file, names in json.loads(sys.argv[1]).items():
 print(json.dumps(out))
 `;
 
-test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: every row flushed before is there, exact`, { timeout: 240_000 }, async (t) => {
+test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: every row flushed before is there, exact`, {
+  timeout: 240_000,
+}, async (t) => {
   const interop = have(t, "h5py", "h5ls");
   const seed = Number(process.env.H5LOGGER_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
   t.diagnostic(`seed ${seed} (H5LOGGER_CRASH_SEED=${seed} replays this run)`);
@@ -128,7 +137,18 @@ test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: e
     const required = Math.max(0, ...timeline.filter((l) => l.t <= lastSeen - plan.flushEvery - SLACK_MS).map((l) => l.rows));
     if (process.env.H5LOGGER_CRASH_DEBUG) {
       const gaps = timeline.slice(1).map((l, i) => l.t - (timeline[i]?.t ?? l.t));
-      console.log(JSON.stringify({ k: plan.k, mode: plan.mode, flushEvery: plan.flushEvery, required, logged: timeline.at(-1)?.rows, sinceLast: killAt - (timeline.at(-1)?.t ?? killAt), maxGap: Math.max(0, ...gaps), first: timeline[0]?.t ? killAt - timeline[0].t : null }));
+      console.log(
+        JSON.stringify({
+          k: plan.k,
+          mode: plan.mode,
+          flushEvery: plan.flushEvery,
+          required,
+          logged: timeline.at(-1)?.rows,
+          sinceLast: killAt - (timeline.at(-1)?.t ?? killAt),
+          maxGap: Math.max(0, ...gaps),
+          first: timeline[0]?.t ? killAt - timeline[0].t : null,
+        }),
+      );
     }
     return { file, mode: plan.mode, flushEvery: plan.flushEvery, pid: ready.pid as number, required, logged: timeline.at(-1)?.rows ?? 0 };
   };
@@ -153,6 +173,7 @@ test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: e
     const sb = readSuperblock(file);
     assert.ok(sb.openForWrite, `${file}: a killed writer leaves the "open for write" flag set`);
     assert.equal(fs.existsSync(`${file}.lock`), true, `${file}: a killed writer leaves its lock`);
+    assert.equal(fs.existsSync(`${file}.journal`), true, `${file}: a killed writer leaves its journal`);
     if (i % 4 === 0) {
       // A reader reads the crashed file as it is, and leaves it as it is.
       const before = sha256(file);
@@ -174,6 +195,7 @@ test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: e
     }
     assert.equal(readSuperblock(file).flags, 0);
     assert.equal(fs.existsSync(`${file}.lock`), false, "recovery removes the stale lock");
+    assert.equal(fs.existsSync(`${file}.journal`), false, "recovery removes the journal");
     const counts = checkRows(file, mode, kill.required);
     required += kill.required;
     if (kill.required > 0) meaningful++;
@@ -188,7 +210,10 @@ test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: e
 
   const checked = performance.now();
   if (interop) {
-    const seen = python<Record<string, Record<string, { rows: number; firstBad: number; steps: number; firstBadStep: number }>>>(H5PY_CHECK, JSON.stringify(toH5py));
+    const seen = python<Record<string, Record<string, { rows: number; firstBad: number; steps: number; firstBadStep: number }>>>(
+      H5PY_CHECK,
+      JSON.stringify(toH5py),
+    );
     for (const kill of kills) {
       for (const name of datasetsOf(kill.mode)) {
         const d = seen[kill.file]?.[name];
@@ -232,16 +257,25 @@ test("a second writer in another process is refused, before and after the first 
     assert.ok(result.error?.includes(file), "the error names the file");
     // In this process too, both ways, and recovery is refused as well.
     for (const replaceIfExists of [false, true]) {
-      assert.throws(() => new H5Logger(file, { replaceIfExists }), (err: Error) => err instanceof LockedError && err.message.includes(`pid ${pid}`));
+      assert.throws(
+        () => new H5Logger(file, { replaceIfExists }),
+        (err: Error) => err instanceof LockedError && err.message.includes(`pid ${pid}`),
+      );
     }
-    assert.throws(() => H5Logger.recover(file), (err: Error) => err instanceof LockedError && err.message.includes(`pid ${pid}`));
+    assert.throws(
+      () => H5Logger.recover(file),
+      (err: Error) => err instanceof LockedError && err.message.includes(`pid ${pid}`),
+    );
   }
   await command("log 100", "rows");
   await command("close", "closed");
   assert.equal((await first.exited).code, 0);
   assert.equal(fs.existsSync(`${file}.lock`), false, "close() releases the lock");
   using reader = H5Logger.openSync(file);
-  assert.deepEqual(Array.from(reader.get("x").value as Float64Array), Array.from({ length: 103 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(reader.get("x").value as Float64Array),
+    Array.from({ length: 103 }, (_, i) => i),
+  );
 });
 
 test("a second writer in the same process is refused, before and after the first flush; the first goes on unharmed", (t) => {

@@ -75,12 +75,20 @@ function checkFile(t: TestContext, file: string, flushed: number): { rows: numbe
   const x = reader.get("x").value as Float64Array;
   const v = reader.get("v").value as Float64Array[];
   const steps = reader.get("x.step").value as BigInt64Array;
-  for (const [name, length] of [["x", x.length], ["v", v.length], ["x.step", steps.length]] as const) {
+  for (const [name, length] of [
+    ["x", x.length],
+    ["v", v.length],
+    ["x.step", steps.length],
+  ] as const) {
     assert.ok(length >= flushed, `${name} has ${length} rows; ${flushed} were flushed before the disk filled up`);
   }
   for (const [i, value] of x.entries()) assert.equal(value, i, `x[${i}]`);
   for (const [i, value] of steps.entries()) assert.equal(value, BigInt(i), `x.step[${i}]`);
-  for (const [i, row] of v.entries()) assert.ok(row.every((value, k) => value === i * 1000 + k), `v[${i}]`);
+  for (const [i, row] of v.entries())
+    assert.ok(
+      row.every((value, k) => value === i * 1000 + k),
+      `v[${i}]`,
+    );
   if (have(t, "h5py")) assert.deepEqual(python(H5PY_CHECK, file), { rows: x.length, ok: true });
   return { rows: x.length, zeroFilled };
 }
@@ -103,7 +111,9 @@ test("disk full (2 MB tmpfs): a clear error, flushed rows kept and exact, close(
   const outcome = await fill(script, file, path.join(tempDir(t), "other.h5"), "flush");
   checkOutcome(outcome, /disk is full \(No space left on device\)/);
   const { rows, zeroFilled } = checkFile(t, file, outcome.flushed);
-  t.diagnostic(`filled up after ${outcome.logged} rows; ${outcome.flushed} flushed; ${rows} in the file, all exact; recovery zero-filled ${zeroFilled} bytes`);
+  t.diagnostic(
+    `filled up after ${outcome.logged} rows; ${outcome.flushed} flushed; ${rows} in the file, all exact; recovery zero-filled ${zeroFilled} bytes`,
+  );
 });
 
 test("disk full while the timer flushes: the next call or close() reports it, never silence", async (t) => {
@@ -126,5 +136,7 @@ test("file size limit (RLIMIT_FSIZE via ulimit -f): a clear error, flushed rows 
   const outcome = await fill(script, file, path.join(tempDir(t), "other.h5"), "flush", 2048);
   checkOutcome(outcome, /largest size this process or file system allows \(File too large\)/);
   const { rows, zeroFilled } = checkFile(t, file, outcome.flushed);
-  t.diagnostic(`hit the limit after ${outcome.logged} rows; ${outcome.flushed} flushed; ${rows} in the file, all exact; recovery zero-filled ${zeroFilled} bytes`);
+  t.diagnostic(
+    `hit the limit after ${outcome.logged} rows; ${outcome.flushed} flushed; ${rows} in the file, all exact; recovery zero-filled ${zeroFilled} bytes`,
+  );
 });

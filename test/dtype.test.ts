@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  DTYPES,
-  INTEGER_RANGES,
   bigintProblem,
   canCastExactly,
+  DTYPES,
   describe as describeValue,
   dtypeSize,
+  INTEGER_RANGES,
   numberProblem,
   parseDtype,
   typedArrayDtype,
@@ -41,8 +41,24 @@ describe("inference: the first value chooses dtype and row shape", () => {
     ["BigUint64Array", new BigUint64Array(1), "uint64", [1]],
     ["empty typed array", new Float64Array(0), "float64", [0]],
     ["1-d array of numbers", [1, 2, 3], "float64", [3]],
-    ["2-d nested array", [[1, 2, 3], [4, 5, 6]], "float64", [2, 3]],
-    ["3-d nested array", [[[1], [2]], [[3], [4]]], "float64", [2, 2, 1]],
+    [
+      "2-d nested array",
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      "float64",
+      [2, 3],
+    ],
+    [
+      "3-d nested array",
+      [
+        [[1], [2]],
+        [[3], [4]],
+      ],
+      "float64",
+      [2, 2, 1],
+    ],
     ["empty array", [], "float64", [0]],
     ["array holding an empty array", [[]], "float64", [1, 0]],
     ["array of bigints", [1n, 2n], "int64", [2]],
@@ -69,7 +85,11 @@ describe("inference: the first value chooses dtype and row shape", () => {
     ["an array of objects", [{}], /arrays must hold numbers, bigints or booleans; found a plain object/],
     ["{ data } that is not a typed array", { data: [1, 2], shape: [2] }, /data must be a typed array, got an array of length 2/],
     ["{ data, shape } with a negative axis", { data: new Float64Array(2), shape: [-2] }, /shape must be an array of non-negative integers/],
-    ["{ data, shape } with a fractional axis", { data: new Float64Array(2), shape: [1.5] }, /shape must be an array of non-negative integers/],
+    [
+      "{ data, shape } with a fractional axis",
+      { data: new Float64Array(2), shape: [1.5] },
+      /shape must be an array of non-negative integers/,
+    ],
   ];
   for (const [what, value, message] of refused) {
     test(`${what} is refused with an InvalidValue error naming the dataset`, () => {
@@ -104,7 +124,10 @@ test("dtype names: canonical names, the seed's aliases, and a helpful error for 
   assert.equal(parseDtype("str", "x"), "string");
   assert.equal(parseDtype("boolean", "x"), "bool");
   for (const bad of ["float16", "complex128", "Int64", "constructor", "toString", "", 5, null, undefined]) {
-    assert.throws(() => parseDtype(bad, "datasets.loss"), /^TypeError: datasets\.loss: unknown dtype .*; use one of float64, float32, int8/);
+    assert.throws(
+      () => parseDtype(bad, "datasets.loss"),
+      /^TypeError: datasets\.loss: unknown dtype .*; use one of float64, float32, int8/,
+    );
   }
   assert.equal(DTYPES.length, 12);
 });
@@ -131,9 +154,18 @@ describe("numbers into a dtype: exact or refused, never silently converted", () 
 
   test("integer ranges are exact at both ends", () => {
     const inside: [number, string][] = [
-      [-128, "int8"], [127, "int8"], [-32768, "int16"], [32767, "int16"],
-      [-2147483648, "int32"], [2147483647, "int32"], [0, "uint8"], [255, "uint8"],
-      [65535, "uint16"], [4294967295, "uint32"], [-9007199254740992, "int64"], [9007199254740992, "int64"],
+      [-128, "int8"],
+      [127, "int8"],
+      [-32768, "int16"],
+      [32767, "int16"],
+      [-2147483648, "int32"],
+      [2147483647, "int32"],
+      [0, "uint8"],
+      [255, "uint8"],
+      [65535, "uint16"],
+      [4294967295, "uint32"],
+      [-9007199254740992, "int64"],
+      [9007199254740992, "int64"],
       [Number(2n ** 64n - 2048n), "uint64"], // the largest double below 2**64
       [-0, "uint8"],
     ];
@@ -173,8 +205,14 @@ describe("bigints into a dtype", () => {
   test("int64 and uint64 bounds are exact", () => {
     assert.equal(bigintProblem(-(2n ** 63n), "int64"), null);
     assert.equal(bigintProblem(2n ** 63n - 1n, "int64"), null);
-    assert.equal(bigintProblem(2n ** 63n, "int64"), "9223372036854775808 is outside the int64 range -9223372036854775808..9223372036854775807");
-    assert.equal(bigintProblem(-(2n ** 63n) - 1n, "int64"), "-9223372036854775809 is outside the int64 range -9223372036854775808..9223372036854775807");
+    assert.equal(
+      bigintProblem(2n ** 63n, "int64"),
+      "9223372036854775808 is outside the int64 range -9223372036854775808..9223372036854775807",
+    );
+    assert.equal(
+      bigintProblem(-(2n ** 63n) - 1n, "int64"),
+      "-9223372036854775809 is outside the int64 range -9223372036854775808..9223372036854775807",
+    );
     assert.equal(bigintProblem(0n, "uint64"), null);
     assert.equal(bigintProblem(2n ** 64n - 1n, "uint64"), null);
     assert.equal(bigintProblem(2n ** 64n, "uint64"), "18446744073709551616 is outside the uint64 range 0..18446744073709551615");
@@ -204,19 +242,39 @@ describe("bigints into a dtype", () => {
 
 test("typed arrays cast only where every element converts exactly", () => {
   const accepted: [string, string][] = [
-    ["int8", "float64"], ["int8", "float32"], ["int8", "int16"], ["int8", "int64"],
-    ["uint8", "int16"], ["uint8", "uint64"], ["uint8", "float32"],
-    ["int16", "float32"], ["uint16", "int32"], ["int32", "float64"], ["uint32", "int64"], ["uint32", "float64"],
+    ["int8", "float64"],
+    ["int8", "float32"],
+    ["int8", "int16"],
+    ["int8", "int64"],
+    ["uint8", "int16"],
+    ["uint8", "uint64"],
+    ["uint8", "float32"],
+    ["int16", "float32"],
+    ["uint16", "int32"],
+    ["int32", "float64"],
+    ["uint32", "int64"],
+    ["uint32", "float64"],
     ["float32", "float64"],
   ];
   const refused: [string, string][] = [
     ["float64", "float32"], // precision
-    ["float64", "int64"], ["float32", "int32"],
-    ["int64", "float64"], ["uint64", "float64"], // beyond 2**53 a double rounds
-    ["int32", "float32"], ["uint32", "float32"],
-    ["int8", "uint8"], ["int16", "uint16"], ["uint8", "int8"], ["uint16", "int16"], ["uint32", "int32"], ["uint64", "int64"], ["int64", "uint64"],
-    ["int16", "int8"], ["int64", "int32"],
-    ["uint8", "bool"], ["float64", "string"],
+    ["float64", "int64"],
+    ["float32", "int32"],
+    ["int64", "float64"],
+    ["uint64", "float64"], // beyond 2**53 a double rounds
+    ["int32", "float32"],
+    ["uint32", "float32"],
+    ["int8", "uint8"],
+    ["int16", "uint16"],
+    ["uint8", "int8"],
+    ["uint16", "int16"],
+    ["uint32", "int32"],
+    ["uint64", "int64"],
+    ["int64", "uint64"],
+    ["int16", "int8"],
+    ["int64", "int32"],
+    ["uint8", "bool"],
+    ["float64", "string"],
   ];
   for (const [from, to] of accepted) assert.equal(canCastExactly(from as never, to as never), true, `${from} -> ${to}`);
   for (const [from, to] of refused) assert.equal(canCastExactly(from as never, to as never), false, `${from} -> ${to}`);

@@ -7,13 +7,12 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, test, type TestContext } from "node:test";
+import { describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { H5Logger } from "../src/index.js";
-
+import { h5pyRead, h5pyValues, have, PYTHON, run, sha256, tempDir } from "./helpers/interop.js";
 import { refuses } from "./helpers/refuses.js";
-import { PYTHON, have, h5pyRead, h5pyValues, run, sha256, tempDir } from "./helpers/interop.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MAKE_H5PY_FILES = fileURLToPath(new URL("./fixtures/make_h5py_files.py", import.meta.url));

@@ -17,7 +17,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { Dtype } from "../src/dtype.js";
 import { H5Logger, isH5LoggerError } from "../src/index.js";
-import { PYTHON, have, tempDir } from "./helpers/interop.js";
+import { have, PYTHON, tempDir } from "./helpers/interop.js";
 
 const RUNS = 60;
 const CALLS = { minLength: 170, maxLength: 230 };
@@ -405,7 +405,12 @@ test(`hostile input: ${RUNS} runs of ${CALLS.minLength}-${CALLS.maxLength} rando
                   target !== name
                 )
                   continue;
-                expectRefusal(target, ["InvalidValue"], () => logger.log(target, value), `log(${target}, ${show(value)}) into ${JSON.stringify(name === null ? null : datasets.get(name)?.spec)}`);
+                expectRefusal(
+                  target,
+                  ["InvalidValue"],
+                  () => logger.log(target, value),
+                  `log(${target}, ${show(value)}) into ${JSON.stringify(name === null ? null : datasets.get(name)?.spec)}`,
+                );
               } else if (c.kind === "invalidName") {
                 const name = existing(c.pick);
                 if (c.collide && name !== null) {
@@ -569,7 +574,10 @@ test("thousands of HDF5 errors leave the library working: no stack or file descr
   const before = fds();
   const damaged = H5Logger.openSync(corrupt); // HDF5 reads the root group only when asked
   for (let i = 0; i < 3000; i++) {
-    assert.throws(() => damaged.keys(), (err) => isH5LoggerError(err, "HDF5") && /bad object header/.test((err as Error).message));
+    assert.throws(
+      () => damaged.keys(),
+      (err) => isH5LoggerError(err, "HDF5") && /bad object header/.test((err as Error).message),
+    );
   }
   damaged.close();
   assert.ok(fds() - before < 10, `file descriptors leaked: ${before} before, ${fds()} after`);

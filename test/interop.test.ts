@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { H5Logger } from "../src/index.js";
-import { type H5pyDataset, type H5pyFile, have, h5pyRead, python, run } from "./helpers/interop.js";
+import { type H5pyDataset, type H5pyFile, h5pyRead, have, python, run } from "./helpers/interop.js";
 
 /** One dataset: how it is logged, and what h5py must report (dtype string, shape, values). */
 interface Case {
@@ -42,12 +42,29 @@ const CASES: Record<string, Case> = {
     dtype: "<f4",
     shape: [9],
     // 0.1 rounded to float32 is 0.100000001490116119384765625.
-    value: [0, -0, 0.10000000149011612, -2.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4028234663852886e38, 1.401298464324817e-45],
+    value: [
+      0,
+      -0,
+      0.10000000149011612,
+      -2.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      3.4028234663852886e38,
+      1.401298464324817e-45,
+    ],
     h5ls: "{9/Inf}",
   },
   i8: { rows: [-128, -1, 0, 127], options: { dtype: "int8" }, dtype: "|i1", shape: [4], value: [-128n, -1n, 0n, 127n], h5ls: "{4/Inf}" },
   i16: { rows: [-32768, 32767], options: { dtype: "int16" }, dtype: "<i2", shape: [2], value: [-32768n, 32767n], h5ls: "{2/Inf}" },
-  i32: { rows: [-2147483648, 2147483647], options: { dtype: "int32" }, dtype: "<i4", shape: [2], value: [-2147483648n, 2147483647n], h5ls: "{2/Inf}" },
+  i32: {
+    rows: [-2147483648, 2147483647],
+    options: { dtype: "int32" },
+    dtype: "<i4",
+    shape: [2],
+    value: [-2147483648n, 2147483647n],
+    h5ls: "{2/Inf}",
+  },
   i64: {
     rows: [I64_MIN, -1n, 0n, I64_MAX, 9007199254740993n, 9007199254740992],
     dtype: "<i8",
@@ -58,7 +75,14 @@ const CASES: Record<string, Case> = {
   u8: { rows: [0, 255], options: { dtype: "uint8" }, dtype: "|u1", shape: [2], value: [0n, 255n], h5ls: "{2/Inf}" },
   u16: { rows: [0, 65535], options: { dtype: "uint16" }, dtype: "<u2", shape: [2], value: [0n, 65535n], h5ls: "{2/Inf}" },
   u32: { rows: [0, 4294967295], options: { dtype: "uint32" }, dtype: "<u4", shape: [2], value: [0n, 4294967295n], h5ls: "{2/Inf}" },
-  u64: { rows: [0n, 2n ** 63n, U64_MAX], options: { dtype: "uint64" }, dtype: "<u8", shape: [3], value: [0n, 9223372036854775808n, 18446744073709551615n], h5ls: "{3/Inf}" },
+  u64: {
+    rows: [0n, 2n ** 63n, U64_MAX],
+    options: { dtype: "uint64" },
+    dtype: "<u8",
+    shape: [3],
+    value: [0n, 9223372036854775808n, 18446744073709551615n],
+    h5ls: "{3/Inf}",
+  },
   // Bool: h5wasm cannot create HDF5 enum types, so h5logger stores uint8 0/1 marked with the
   // attribute h5logger_dtype = "bool" (checked below). The issue asks for h5py's own enum bool.
   bool: { rows: [true, false, true], dtype: "|u1", shape: [3], value: [1n, 0n, 1n], h5ls: "{3/Inf}" },
@@ -74,23 +98,70 @@ const CASES: Record<string, Case> = {
     rows: [0, 1, 2, 3].map((r) => Float64Array.of(r, r + 0.5, -r)),
     dtype: "<f8",
     shape: [4, 3],
-    value: [[0, 0.5, -0], [1, 1.5, -1], [2, 2.5, -2], [3, 3.5, -3]],
+    value: [
+      [0, 0.5, -0],
+      [1, 1.5, -1],
+      [2, 2.5, -2],
+      [3, 3.5, -3],
+    ],
     h5ls: "{4/Inf, 3}",
   },
-  rows_f32: { rows: [Float32Array.of(1.5, -0.25), Float32Array.of(Number.NaN, 3)], dtype: "<f4", shape: [2, 2], value: [[1.5, -0.25], [Number.NaN, 3]], h5ls: "{2/Inf, 2}" },
+  rows_f32: {
+    rows: [Float32Array.of(1.5, -0.25), Float32Array.of(Number.NaN, 3)],
+    dtype: "<f4",
+    shape: [2, 2],
+    value: [
+      [1.5, -0.25],
+      [Number.NaN, 3],
+    ],
+    h5ls: "{2/Inf, 2}",
+  },
   rows_i8: { rows: [Int8Array.of(-128, 127)], dtype: "|i1", shape: [1, 2], value: [[-128n, 127n]], h5ls: "{1/Inf, 2}" },
   rows_i16: { rows: [Int16Array.of(-32768, 32767)], dtype: "<i2", shape: [1, 2], value: [[-32768n, 32767n]], h5ls: "{1/Inf, 2}" },
-  rows_i32: { rows: [Int32Array.of(-2147483648, 2147483647)], dtype: "<i4", shape: [1, 2], value: [[-2147483648n, 2147483647n]], h5ls: "{1/Inf, 2}" },
-  rows_i64: { rows: [BigInt64Array.of(I64_MIN, I64_MAX)], dtype: "<i8", shape: [1, 2], value: [[-9223372036854775808n, 9223372036854775807n]], h5ls: "{1/Inf, 2}" },
+  rows_i32: {
+    rows: [Int32Array.of(-2147483648, 2147483647)],
+    dtype: "<i4",
+    shape: [1, 2],
+    value: [[-2147483648n, 2147483647n]],
+    h5ls: "{1/Inf, 2}",
+  },
+  rows_i64: {
+    rows: [BigInt64Array.of(I64_MIN, I64_MAX)],
+    dtype: "<i8",
+    shape: [1, 2],
+    value: [[-9223372036854775808n, 9223372036854775807n]],
+    h5ls: "{1/Inf, 2}",
+  },
   rows_u8: { rows: [Uint8Array.of(0, 255)], dtype: "|u1", shape: [1, 2], value: [[0n, 255n]], h5ls: "{1/Inf, 2}" },
   rows_u8c: { rows: [Uint8ClampedArray.of(0, 255)], dtype: "|u1", shape: [1, 2], value: [[0n, 255n]], h5ls: "{1/Inf, 2}" },
   rows_u16: { rows: [Uint16Array.of(0, 65535)], dtype: "<u2", shape: [1, 2], value: [[0n, 65535n]], h5ls: "{1/Inf, 2}" },
   rows_u32: { rows: [Uint32Array.of(0, 4294967295)], dtype: "<u4", shape: [1, 2], value: [[0n, 4294967295n]], h5ls: "{1/Inf, 2}" },
-  rows_u64: { rows: [BigUint64Array.of(0n, U64_MAX)], dtype: "<u8", shape: [1, 2], value: [[0n, 18446744073709551615n]], h5ls: "{1/Inf, 2}" },
-  rows_bool: { rows: [[true, false], [false, false]], dtype: "|u1", shape: [2, 2], value: [[1n, 0n], [0n, 0n]], h5ls: "{2/Inf, 2}" },
+  rows_u64: {
+    rows: [BigUint64Array.of(0n, U64_MAX)],
+    dtype: "<u8",
+    shape: [1, 2],
+    value: [[0n, 18446744073709551615n]],
+    h5ls: "{1/Inf, 2}",
+  },
+  rows_bool: {
+    rows: [
+      [true, false],
+      [false, false],
+    ],
+    dtype: "|u1",
+    shape: [2, 2],
+    value: [
+      [1n, 0n],
+      [0n, 0n],
+    ],
+    h5ls: "{2/Inf, 2}",
+  },
   // 2-d and 3-d rows, values from a formula of (row, i, j, k).
   grid: {
-    rows: [0, 1, 2].map((r) => ({ data: Int16Array.from({ length: 6 }, (_, e) => r * 100 + Math.floor(e / 3) * 10 + (e % 3)), shape: [2, 3] })),
+    rows: [0, 1, 2].map((r) => ({
+      data: Int16Array.from({ length: 6 }, (_, e) => r * 100 + Math.floor(e / 3) * 10 + (e % 3)),
+      shape: [2, 3],
+    })),
     dtype: "<i2",
     shape: [3, 2, 3],
     value: [0, 1, 2].map((r) => [0, 1].map((i) => [0, 1, 2].map((j) => BigInt(r * 100 + i * 10 + j)))),
@@ -101,14 +172,38 @@ const CASES: Record<string, Case> = {
     dtype: "<f8",
     shape: [2, 2, 2, 2],
     value: [
-      [[[0.5, 1.5], [10.5, 11.5]], [[100.5, 101.5], [110.5, 111.5]]],
-      [[[1000.5, 1001.5], [1010.5, 1011.5]], [[1100.5, 1101.5], [1110.5, 1111.5]]],
+      [
+        [
+          [0.5, 1.5],
+          [10.5, 11.5],
+        ],
+        [
+          [100.5, 101.5],
+          [110.5, 111.5],
+        ],
+      ],
+      [
+        [
+          [1000.5, 1001.5],
+          [1010.5, 1011.5],
+        ],
+        [
+          [1100.5, 1101.5],
+          [1110.5, 1111.5],
+        ],
+      ],
     ],
     h5ls: "{2/Inf, 2, 2, 2}",
   },
   // Zero-length axes.
   empty_rows: { rows: [new Float64Array(0), new Float64Array(0)], dtype: "<f8", shape: [2, 0], value: [[], []], h5ls: "{2/Inf, 0}" },
-  empty_axis: { rows: [{ data: new Int32Array(0), shape: [3, 0] }], dtype: "<i4", shape: [1, 3, 0], value: [[[], [], []]], h5ls: "{1/Inf, 3, 0}" },
+  empty_axis: {
+    rows: [{ data: new Int32Array(0), shape: [3, 0] }],
+    dtype: "<i4",
+    shape: [1, 3, 0],
+    value: [[[], [], []]],
+    h5ls: "{1/Inf, 3, 0}",
+  },
 };
 
 describe("what h5logger writes, as h5py and hdf5-tools see it", () => {
@@ -185,7 +280,10 @@ describe("what h5logger writes, as h5py and hdf5-tools see it", () => {
     // STRPAD is SPACEPAD (h5wasm's choice; h5py writes NULLTERM): trailing spaces survive all the same (see "str").
     assert.match(header.stdout, /DATASET "str" \{\s+DATATYPE\s+H5T_STRING \{\s+STRSIZE H5T_VARIABLE;\s+STRPAD \S+;\s+CSET H5T_CSET_UTF8;/);
     assert.match(header.stdout, /DATASET "u64" \{\s+DATATYPE\s+H5T_STD_U64LE/);
-    assert.match(header.stdout, /DATASET "grid" \{\s+DATATYPE\s+H5T_STD_I16LE\s+DATASPACE\s+SIMPLE \{ \( 3, 2, 3 \) \/ \( H5S_UNLIMITED, 2, 3 \) \}/);
+    assert.match(
+      header.stdout,
+      /DATASET "grid" \{\s+DATATYPE\s+H5T_STD_I16LE\s+DATASPACE\s+SIMPLE \{ \( 3, 2, 3 \) \/ \( H5S_UNLIMITED, 2, 3 \) \}/,
+    );
     const all = run("h5dump", file);
     assert.equal(all.status, 0, all.stderr);
   });
@@ -225,8 +323,24 @@ print(json.dumps({"ok": True}))
   assert.equal(reader.get("s").dtype, "string");
   assert.deepEqual(reader.get("s").value, ["", "héllo", "日本"]);
   assert.deepEqual(reader.get("m").shape, [2, 3, 2]);
-  assert.deepEqual(reader.get("m").toArray(), [[[0, 1], [2, 3], [4, 5]], [[6, 7], [8, 9], [10, 11]]]);
-  for (const [name, repr] of Object.entries(python<Record<string, string>>("import sys, json, h5py\nwith h5py.File(sys.argv[1], 'r') as f: print(json.dumps({k: str(f[k]) for k in f}))", file))) {
+  assert.deepEqual(reader.get("m").toArray(), [
+    [
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ],
+    [
+      [6, 7],
+      [8, 9],
+      [10, 11],
+    ],
+  ]);
+  for (const [name, repr] of Object.entries(
+    python<Record<string, string>>(
+      "import sys, json, h5py\nwith h5py.File(sys.argv[1], 'r') as f: print(json.dumps({k: str(f[k]) for k in f}))",
+      file,
+    ),
+  )) {
     assert.equal(String(reader.get(name)), repr, name);
   }
 });

@@ -57,7 +57,10 @@ test("a lock held by a live process is refused, naming the file and the holder's
   // In this process too (another copy of h5logger would hold it like this).
   const mine = acquireLock(path.join(path.dirname(file), "mine.h5"));
   t.after(() => mine.release());
-  assert.throws(() => acquireLock(path.join(path.dirname(file), "mine.h5")), (err: Error) => err instanceof LockedError && /this process/.test(err.message));
+  assert.throws(
+    () => acquireLock(path.join(path.dirname(file), "mine.h5")),
+    (err: Error) => err instanceof LockedError && /this process/.test(err.message),
+  );
 });
 
 test("a stale lock from a dead process on this host is detected, reported and taken over", (t) => {
@@ -86,7 +89,8 @@ test("a lock from another host is never taken over: the error says which host, a
   assert.equal(inspectLock(file).state, "unknown");
   assert.throws(
     () => acquireLock(file),
-    (err: Error) => err instanceof LockedError && err.message.includes("elsewhere.example") && err.message.includes(`delete ${fs.realpathSync(lock)}`),
+    (err: Error) =>
+      err instanceof LockedError && err.message.includes("elsewhere.example") && err.message.includes(`delete ${fs.realpathSync(lock)}`),
   );
   assert.ok(fs.existsSync(lock));
 });
@@ -96,7 +100,10 @@ test("an empty lock file: a writer creating it right now, or (when old) one that
   const lock = `${file}.lock`;
   fs.writeFileSync(lock, "");
   assert.deepEqual(inspectLock(file), { state: "unreadable", dead: false });
-  assert.throws(() => acquireLock(file), (err: Error) => err instanceof LockedError && /right now/.test(err.message));
+  assert.throws(
+    () => acquireLock(file),
+    (err: Error) => err instanceof LockedError && /right now/.test(err.message),
+  );
   const old = new Date(Date.now() - 60_000);
   fs.utimesSync(lock, old, old);
   assert.deepEqual(inspectLock(file), { state: "unreadable", dead: true });
@@ -138,7 +145,8 @@ test("processes racing to take over one stale lock: exactly one wins", async (t)
   const winners = results.filter((r) => r.took === true);
   assert.equal(winners.length, 1, JSON.stringify(results));
   assert.equal(winners[0]?.replaced, pid);
-  for (const loser of results.filter((r) => !r.took)) assert.match(String(loser.error), /being written by another process|taking over|right now/);
+  for (const loser of results.filter((r) => !r.took))
+    assert.match(String(loser.error), /being written by another process|taking over|right now/);
   await Promise.all(racers.map((r) => r.exited));
   assert.equal(fs.existsSync(`${file}.lock`), false, "the winner released it");
   assert.equal(fs.existsSync(`${file}.lock.takeover`), false);

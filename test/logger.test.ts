@@ -9,14 +9,14 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, test, type TestContext } from "node:test";
+import { describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { H5Logger, type H5LoggerErrorKind } from "../src/index.js";
 
 import { clearConsistencyFlags, readSuperblock } from "../src/superblock.js";
+import { h5pyRead, h5pyValues, have, python, sha256, snapshot, tempDir } from "./helpers/interop.js";
 import { refuses } from "./helpers/refuses.js";
-import { have, h5pyRead, h5pyValues, python, sha256, snapshot, tempDir } from "./helpers/interop.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CHILD = fileURLToPath(new URL("./fixtures/log_child.ts", import.meta.url));

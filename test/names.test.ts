@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isH5LoggerError } from "../src/errors.js";
-import { STEP_SUFFIX, TIME_SUFFIX, canonicalName, hdf5Path } from "../src/names.js";
+import { canonicalName, hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../src/names.js";
 
 function refused(name: unknown, message: RegExp): void {
   assert.throws(

@@ -34,7 +34,15 @@ describe("logger options", () => {
   });
 
   test("given values are kept", () => {
-    const o = resolveOptions({ replaceIfExists: true, flushEvery: 250, maxBufferBytes: 4096, chunkBytes: 1024, timestamps: true, steps: true, attrs: { lr: 0.1 } });
+    const o = resolveOptions({
+      replaceIfExists: true,
+      flushEvery: 250,
+      maxBufferBytes: 4096,
+      chunkBytes: 1024,
+      timestamps: true,
+      steps: true,
+      attrs: { lr: 0.1 },
+    });
     assert.equal(o.replaceIfExists, true);
     assert.equal(o.flushEvery, 250);
     assert.equal(o.maxBufferBytes, 4096);
@@ -53,7 +61,10 @@ describe("logger options", () => {
     invalid(() => resolveOptions({ flushEvery: -1 }), "flushEvery must be a positive number of milliseconds, got -1");
     invalid(() => resolveOptions({ flushEvery: 0 }), "flushEvery must be a positive number of milliseconds, got 0");
     invalid(() => resolveOptions({ flushEvery: Number.NaN }), "flushEvery must be a positive number of milliseconds, got NaN");
-    invalid(() => resolveOptions({ flushEvery: Number.POSITIVE_INFINITY }), "flushEvery must be a positive number of milliseconds, got Infinity");
+    invalid(
+      () => resolveOptions({ flushEvery: Number.POSITIVE_INFINITY }),
+      "flushEvery must be a positive number of milliseconds, got Infinity",
+    );
     invalid(() => resolveOptions({ flushEvery: "100" }), 'flushEvery must be a positive number of milliseconds, got "100"');
   });
 
@@ -100,8 +111,14 @@ describe("dataset declarations", () => {
     assert.deepEqual(normaliseDeclaration("a", { shape: [] }), { rowShape: [] });
     assert.deepEqual(normaliseDeclaration("a", { dtype: "str" }), { dtype: "string" });
     assert.deepEqual(normaliseDeclaration("a", { attrs: { unit: "s" } }), { attrs: { unit: "s" } });
-    invalid(() => normaliseDeclaration("img", { dtyp: "uint8" }), /^datasets\.img: unknown option "dtyp"; known options are dtype, shape, attrs$/);
-    invalid(() => normaliseDeclaration("img", { shape: [28, -1] }), /^datasets\.img\.shape must be the row shape, an array of non-negative integers/);
+    invalid(
+      () => normaliseDeclaration("img", { dtyp: "uint8" }),
+      /^datasets\.img: unknown option "dtyp"; known options are dtype, shape, attrs$/,
+    );
+    invalid(
+      () => normaliseDeclaration("img", { shape: [28, -1] }),
+      /^datasets\.img\.shape must be the row shape, an array of non-negative integers/,
+    );
     invalid(() => normaliseDeclaration("img", { shape: 28 }), /^datasets\.img\.shape must be the row shape/);
     invalid(() => normaliseDeclaration("img", { dtype: "float16" }), /^datasets\.img: unknown dtype "float16"/);
     invalid(() => normaliseDeclaration("img", null), "datasets.img: expected { dtype, shape } or [rank, dtype], got null");
@@ -145,7 +162,10 @@ describe("file names", () => {
   });
 
   test("any other extension is an error naming it", () => {
-    invalid(() => resolveFilename("run.csv"), 'filename "run.csv": extension .csv is not .h5 or .hdf5; use one of those or none (then .h5 is added)');
+    invalid(
+      () => resolveFilename("run.csv"),
+      'filename "run.csv": extension .csv is not .h5 or .hdf5; use one of those or none (then .h5 is added)',
+    );
     invalid(() => resolveFilename("run.h5.bak"), /extension \.bak is not \.h5 or \.hdf5/);
     invalid(() => resolveFilename("data.hdf"), /extension \.hdf is not/);
   });

@@ -15,8 +15,18 @@ import { have, python, sha256, tempDir } from "./helpers/interop.js";
 const NAMES = ["f32", "flag", "i64", "img", "number", "s", "train/loss", "u8"];
 const NUMBER = [0.5, -1, 2.25, 3, 4, 5, 6, 7, 8, 9.75];
 const I64 = [-(2n ** 63n), -1n, 0n, 1n, 2n ** 63n - 1n];
-const U8 = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [253, 254, 255]];
-const IMG = [0, 1, 2].map((r) => [[1, 2, 3], [4, 5, 6]].map((row) => row.map((v) => r * 10 + v)));
+const U8 = [
+  [0, 1, 2],
+  [3, 4, 5],
+  [6, 7, 8],
+  [253, 254, 255],
+];
+const IMG = [0, 1, 2].map((r) =>
+  [
+    [1, 2, 3],
+    [4, 5, 6],
+  ].map((row) => row.map((v) => r * 10 + v)),
+);
 
 /** Write the file every test here reads. */
 function writeFixture(file: string): void {
@@ -48,7 +58,12 @@ describe("reading a file", () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("H5Logger.open (async), H5Logger.openSync and H5Reader.openSync see the same datasets", async () => {
-    const readers = [await H5Logger.open(file), H5Logger.openSync(file), H5Reader.openSync(file), await H5Logger.open(file.replace(/\.h5$/, ""))];
+    const readers = [
+      await H5Logger.open(file),
+      H5Logger.openSync(file),
+      H5Reader.openSync(file),
+      await H5Logger.open(file.replace(/\.h5$/, "")),
+    ];
     for (const reader of readers) {
       assert.deepEqual(reader.keys(), NAMES);
       assert.equal(reader.has("number"), true);
@@ -91,9 +106,14 @@ describe("reading a file", () => {
     using reader = H5Logger.openSync(file);
     assert.throws(
       () => reader.get("nope"),
-      (err: unknown) => isH5LoggerError(err, "InvalidName") && /"nope": no such dataset in .*data\.h5 \(datasets: f32, flag, i64, img, number, s, train\/loss, u8\)/.test(err.message),
+      (err: unknown) =>
+        isH5LoggerError(err, "InvalidName") &&
+        /"nope": no such dataset in .*data\.h5 \(datasets: f32, flag, i64, img, number, s, train\/loss, u8\)/.test(err.message),
     );
-    assert.throws(() => reader.get("train"), (err: unknown) => isH5LoggerError(err, "InvalidName"));
+    assert.throws(
+      () => reader.get("train"),
+      (err: unknown) => isH5LoggerError(err, "InvalidName"),
+    );
   });
 
   test("slice: negative indexes as in Python, out-of-range clipped", () => {
@@ -139,7 +159,10 @@ describe("reading a file", () => {
     assert.equal(n.at(-1), 9.75);
     assert.equal(n.at(-10), 0.5);
     for (const bad of [10, -11, 1.5, Number.NaN]) {
-      assert.throws(() => n.at(bad), (err: unknown) => err instanceof RangeError && err.message.startsWith(`number: row ${bad} is out of range for 10 rows`));
+      assert.throws(
+        () => n.at(bad),
+        (err: unknown) => err instanceof RangeError && err.message.startsWith(`number: row ${bad} is out of range for 10 rows`),
+      );
     }
     assert.equal(reader.get("i64").at(0), -(2n ** 63n));
     assert.equal(reader.get("i64").at(-1), 2n ** 63n - 1n);
@@ -206,7 +229,10 @@ describe("reading a file", () => {
 describe("open() retries until the file can be read", () => {
   test("a missing file: retries, then a clear error once the timeout has passed", async (t) => {
     const file = path.join(tempDir(t), "missing.h5");
-    for (const [timeout, retryEvery] of [[300, 50], [250, 100]]) {
+    for (const [timeout, retryEvery] of [
+      [300, 50],
+      [250, 100],
+    ]) {
       const started = Date.now();
       await assert.rejects(H5Logger.open(file, { timeout, retryEvery }), (err: unknown) => {
         assert.ok(isH5LoggerError(err, "File"), `not a File error: ${err}`);

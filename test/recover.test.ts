@@ -13,10 +13,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type TestContext, test } from "node:test";
-import { FileError, H5Logger, LockedError } from "../src/index.js";
 import * as hdf5 from "../src/hdf5.js";
+import { FileError, H5Logger, LockedError } from "../src/index.js";
 import { lookup3, readSuperblock } from "../src/superblock.js";
-import { PYTHON, have, h5pyValues, sha256, tempDir } from "./helpers/interop.js";
+import { h5pyValues, have, PYTHON, sha256, tempDir } from "./helpers/interop.js";
 
 const MAKE_CRASHED = new URL("./fixtures/make_crashed_file.py", import.meta.url).pathname;
 
@@ -52,7 +52,16 @@ test("recover: clears the flags and the stale lock a killed writer left, and rep
   const { file, pid } = crashed(t, { rows: 10 });
   assert.equal(readSuperblock(file).openForWrite, true);
   const report = H5Logger.recover(file);
-  assert.deepEqual(report, { file, flagsCleared: true, staleLock: report.staleLock, zeroFilled: 0, endAddressRaised: report.endAddressRaised, trimmed: [], datasets: [{ name: "x", rows: 10, dtype: "float64" }] });
+  assert.deepEqual(report, {
+    file,
+    flagsCleared: true,
+    staleLock: report.staleLock,
+    zeroFilled: 0,
+    endAddressRaised: report.endAddressRaised,
+    trimmed: [],
+    rolledBack: null,
+    datasets: [{ name: "x", rows: 10, dtype: "float64" }],
+  });
   assert.equal(report.staleLock?.pid, pid);
   assert.equal(readSuperblock(file).flags, 0);
   assert.equal(fs.existsSync(`${file}.lock`), false);
@@ -66,7 +75,16 @@ test("recover: a file that h5py's writer left behind (no h5logger lock), plain a
     const made = spawnSync(PYTHON, [MAKE_CRASHED, file, "--rows", "7", ...(swmr ? ["--swmr"] : [])], { encoding: "utf8" });
     assert.equal(made.signal, "SIGKILL", made.stderr);
     const report = H5Logger.recover(file);
-    assert.deepEqual(report, { file, flagsCleared: true, staleLock: null, zeroFilled: 0, endAddressRaised: report.endAddressRaised, trimmed: [], datasets: [{ name: "rows", rows: 7, dtype: "float64" }] });
+    assert.deepEqual(report, {
+      file,
+      flagsCleared: true,
+      staleLock: null,
+      zeroFilled: 0,
+      endAddressRaised: report.endAddressRaised,
+      trimmed: [],
+      rolledBack: null,
+      datasets: [{ name: "rows", rows: 7, dtype: "float64" }],
+    });
     assert.deepEqual(h5pyValues(file), { rows: range(7).map((i) => [i, 2 * i, 3 * i]) });
   }
 });
@@ -77,7 +95,16 @@ test("recover: a cleanly closed file is left byte for byte as it was", (t) => {
   logger.log("x", 1);
   logger.close();
   const before = sha256(file);
-  assert.deepEqual(H5Logger.recover(file), { file, flagsCleared: false, staleLock: null, zeroFilled: 0, endAddressRaised: 0, trimmed: [], datasets: [{ name: "x", rows: 1, dtype: "float64" }] });
+  assert.deepEqual(H5Logger.recover(file), {
+    file,
+    flagsCleared: false,
+    staleLock: null,
+    zeroFilled: 0,
+    endAddressRaised: 0,
+    trimmed: [],
+    rolledBack: null,
+    datasets: [{ name: "x", rows: 1, dtype: "float64" }],
+  });
   assert.equal(sha256(file), before);
   assert.equal(fs.existsSync(`${file}.lock`), false);
 });
@@ -133,17 +160,26 @@ test("recover refuses while a writer holds the file, naming its pid; the file is
   logger.log("x", 1);
   logger.flush();
   const before = sha256(file);
-  assert.throws(() => H5Logger.recover(file), (err: Error) => err instanceof LockedError && err.message.includes(`pid ${process.pid}`));
+  assert.throws(
+    () => H5Logger.recover(file),
+    (err: Error) => err instanceof LockedError && err.message.includes(`pid ${process.pid}`),
+  );
   assert.equal(sha256(file), before);
   assert.equal(readSuperblock(file).openForWrite, true, "the writer's flags stay");
 });
 
 test("recover: a missing file, a file that is not HDF5, a bad extension: clear errors, nothing written", (t) => {
   const dir = tempDir(t);
-  assert.throws(() => H5Logger.recover(path.join(dir, "missing.h5")), (err: Error) => err instanceof FileError && /does not exist/.test(err.message));
+  assert.throws(
+    () => H5Logger.recover(path.join(dir, "missing.h5")),
+    (err: Error) => err instanceof FileError && /does not exist/.test(err.message),
+  );
   const text = path.join(dir, "notes.h5");
   fs.writeFileSync(text, "not hdf5");
-  assert.throws(() => H5Logger.recover(text), (err: Error) => err instanceof FileError && /not an HDF5 file/.test(err.message));
+  assert.throws(
+    () => H5Logger.recover(text),
+    (err: Error) => err instanceof FileError && /not an HDF5 file/.test(err.message),
+  );
   assert.equal(fs.readFileSync(text, "utf8"), "not hdf5");
   assert.equal(fs.existsSync(`${text}.lock`), false);
   assert.throws(() => H5Logger.recover(path.join(dir, "run.csv")), /extension/);
@@ -187,7 +223,10 @@ test("new H5Logger on a crashed file with no lock to prove its writer gone: refu
   for (const replaceIfExists of [false, true]) {
     assert.throws(
       () => new H5Logger(file, { replaceIfExists }),
-      (err: Error) => err instanceof LockedError && err.message.includes(`npx h5logger recover ${file}`) && /not closed by its last writer/.test(err.message),
+      (err: Error) =>
+        err instanceof LockedError &&
+        err.message.includes(`npx h5logger recover ${file}`) &&
+        /not closed by its last writer/.test(err.message),
     );
   }
   assert.equal(sha256(file), before, "the file is untouched");
@@ -237,7 +276,10 @@ test("a reader does not copy a file that a live writer holds: it waits, as befor
   t.after(() => logger.close());
   logger.log("x", 1);
   logger.flush();
-  assert.throws(() => H5Logger.openSync(file), (err: Error) => err instanceof FileError && /open for writing/.test(err.message));
+  assert.throws(
+    () => H5Logger.openSync(file),
+    (err: Error) => err instanceof FileError && /open for writing/.test(err.message),
+  );
   await assert.rejects(H5Logger.open(file, { timeout: 200, retryEvery: 50 }), /within 200 ms/);
 });
 

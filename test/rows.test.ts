@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isH5LoggerError } from "../src/errors.js";
-import { type RowSpec, encodeRow, formatShape, rowSize } from "../src/rows.js";
+import { encodeRow, formatShape, type RowSpec, rowSize } from "../src/rows.js";
 
 /** Assert that encoding throws an InvalidValue error for `dataset` whose message matches. */
 function refuses(spec: RowSpec, value: unknown, message: RegExp, target = new Float64Array(64)): void {
@@ -41,7 +41,16 @@ describe("encoding rows into a buffer", () => {
 
   test("a nested 2x3 array is stored row-major", () => {
     const target = new Float64Array(8);
-    encodeRow("x", { dtype: "float64", rowShape: [2, 3] }, [[1, 2, 3], [4, 5, 6]], target, 1);
+    encodeRow(
+      "x",
+      { dtype: "float64", rowShape: [2, 3] },
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      target,
+      1,
+    );
     assert.deepEqual(target, Float64Array.of(0, 1, 2, 3, 4, 5, 6, 0));
   });
 
@@ -97,24 +106,50 @@ describe("encoding rows into a buffer", () => {
 
 describe("values that do not fit are refused", () => {
   const f64: RowSpec = { dtype: "float64", rowShape: [] };
-  test("0.5 into int64", () => refuses({ dtype: "int64", rowShape: [] }, 0.5, /0\.5 is not an integer; this dataset holds int64/, new BigInt64Array(1) as never));
-  test("a fraction inside an integer array", () => refuses({ dtype: "int32", rowShape: [3] }, [1, 2.5, 3], /2\.5 is not an integer; this dataset holds int32/, new Int32Array(3) as never));
-  test("an out-of-range integer", () => refuses({ dtype: "uint8", rowShape: [2] }, [255, 256], /256 is outside the uint8 range 0\.\.255/, new Uint8Array(2) as never));
-  test("int64 bound + 1 as a bigint", () => refuses({ dtype: "int64", rowShape: [] }, 2n ** 63n, /outside the int64 range/, new BigInt64Array(1) as never));
+  test("0.5 into int64", () =>
+    refuses({ dtype: "int64", rowShape: [] }, 0.5, /0\.5 is not an integer; this dataset holds int64/, new BigInt64Array(1) as never));
+  test("a fraction inside an integer array", () =>
+    refuses(
+      { dtype: "int32", rowShape: [3] },
+      [1, 2.5, 3],
+      /2\.5 is not an integer; this dataset holds int32/,
+      new Int32Array(3) as never,
+    ));
+  test("an out-of-range integer", () =>
+    refuses({ dtype: "uint8", rowShape: [2] }, [255, 256], /256 is outside the uint8 range 0\.\.255/, new Uint8Array(2) as never));
+  test("int64 bound + 1 as a bigint", () =>
+    refuses({ dtype: "int64", rowShape: [] }, 2n ** 63n, /outside the int64 range/, new BigInt64Array(1) as never));
   test("a float64 array into float32", () =>
-    refuses({ dtype: "float32", rowShape: [2] }, Float64Array.of(1, 2), /got a Float64Array of length 2 \(float64\); this dataset holds float32 and float64 does not convert to it exactly/));
+    refuses(
+      { dtype: "float32", rowShape: [2] },
+      Float64Array.of(1, 2),
+      /got a Float64Array of length 2 \(float64\); this dataset holds float32 and float64 does not convert to it exactly/,
+    ));
   test("an int64 array into float64", () =>
-    refuses({ dtype: "float64", rowShape: [1] }, BigInt64Array.of(1n), /\(int64\); this dataset holds float64 and int64 does not convert to it exactly/));
-  test("a uint8 array into int8", () => refuses({ dtype: "int8", rowShape: [1] }, Uint8Array.of(200), /\(uint8\); this dataset holds int8/));
+    refuses(
+      { dtype: "float64", rowShape: [1] },
+      BigInt64Array.of(1n),
+      /\(int64\); this dataset holds float64 and int64 does not convert to it exactly/,
+    ));
+  test("a uint8 array into int8", () =>
+    refuses({ dtype: "int8", rowShape: [1] }, Uint8Array.of(200), /\(uint8\); this dataset holds int8/));
   test("a string into float64", () => refuses(f64, "1.5", /got "1\.5"; this dataset holds float64/));
-  test("a number into a string dataset", () => refuses({ dtype: "string", rowShape: [] }, 1, /got 1; this dataset holds strings/, [] as never));
-  test("a number into a bool dataset", () => refuses({ dtype: "bool", rowShape: [] }, 1, /got 1; this dataset holds booleans/, new Uint8Array(1) as never));
+  test("a number into a string dataset", () =>
+    refuses({ dtype: "string", rowShape: [] }, 1, /got 1; this dataset holds strings/, [] as never));
+  test("a number into a bool dataset", () =>
+    refuses({ dtype: "bool", rowShape: [] }, 1, /got 1; this dataset holds booleans/, new Uint8Array(1) as never));
   test("a string holding NUL (HDF5 strings end at NUL: it would be cut short)", () =>
     refuses({ dtype: "string", rowShape: [] }, "a\0b", /contains a NUL character/, [] as never));
   test("a boolean into float64", () => refuses(f64, true, /got true; this dataset holds float64/));
   test("a bigint into float64", () => refuses(f64, 1n, /got the bigint 1n; this dataset holds float64/));
   test("undefined, null, objects, functions, symbols", () => {
-    for (const [value, what] of [[undefined, "undefined"], [null, "null"], [{}, "a plain object"], [() => 0, "a function"], [Symbol("s"), "a symbol"]] as const) {
+    for (const [value, what] of [
+      [undefined, "undefined"],
+      [null, "null"],
+      [{}, "a plain object"],
+      [() => 0, "a function"],
+      [Symbol("s"), "a symbol"],
+    ] as const) {
       refuses(f64, value, new RegExp(`cannot log ${what}`));
     }
   });
@@ -125,14 +160,37 @@ describe("row shape mismatches and ragged arrays", () => {
   const m22: RowSpec = { dtype: "float64", rowShape: [2, 2] };
   test("scalar into a (3,) dataset", () => refuses(v3, 1, /row shape \(\) does not match the dataset's row shape \(3,\)/));
   test("length 2 into a (3,) dataset", () => refuses(v3, [1, 2], /row shape \(2,\) does not match the dataset's row shape \(3,\)/));
-  test("typed array of the wrong length", () => refuses(v3, new Float64Array(4), /row shape \(4,\) does not match the dataset's row shape \(3,\)/));
-  test("array into a scalar dataset", () => refuses({ dtype: "float64", rowShape: [] }, [1], /row shape \(1,\) does not match the dataset's row shape \(\)/));
-  test("(2, 3) into (2, 2)", () => refuses(m22, [[1, 2, 3], [4, 5, 6]], /row shape \(2, 3\) does not match the dataset's row shape \(2, 2\)/));
-  test("{ data, shape } of another shape", () => refuses(m22, { data: new Float64Array(4), shape: [4, 1] }, /row shape \(4, 1\) does not match the dataset's row shape \(2, 2\)/));
-  test("{ data, shape } whose data is too short", () => refuses(m22, { data: new Float64Array(3), shape: [2, 2] }, /shape \(2, 2\) needs 4 elements, data has 3/));
-  test("ragged: a short inner array", () => refuses(m22, [[1, 2], [3]], /ragged nested array: expected length 2 at depth 1, got an array of length 1/));
-  test("ragged: a long inner array", () => refuses(m22, [[1, 2], [3, 4, 5]], /ragged nested array: expected length 2 at depth 1, got an array of length 3/));
-  test("ragged: a number where an array belongs", () => refuses(m22, [[1, 2], 3], /ragged nested array: expected length 2 at depth 1, got 3/));
-  test("ragged: an array where a number belongs", () => refuses(v3, [1, [2], 3], /ragged nested array: found an array where a value belongs/));
+  test("typed array of the wrong length", () =>
+    refuses(v3, new Float64Array(4), /row shape \(4,\) does not match the dataset's row shape \(3,\)/));
+  test("array into a scalar dataset", () =>
+    refuses({ dtype: "float64", rowShape: [] }, [1], /row shape \(1,\) does not match the dataset's row shape \(\)/));
+  test("(2, 3) into (2, 2)", () =>
+    refuses(
+      m22,
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      /row shape \(2, 3\) does not match the dataset's row shape \(2, 2\)/,
+    ));
+  test("{ data, shape } of another shape", () =>
+    refuses(m22, { data: new Float64Array(4), shape: [4, 1] }, /row shape \(4, 1\) does not match the dataset's row shape \(2, 2\)/));
+  test("{ data, shape } whose data is too short", () =>
+    refuses(m22, { data: new Float64Array(3), shape: [2, 2] }, /shape \(2, 2\) needs 4 elements, data has 3/));
+  test("ragged: a short inner array", () =>
+    refuses(m22, [[1, 2], [3]], /ragged nested array: expected length 2 at depth 1, got an array of length 1/));
+  test("ragged: a long inner array", () =>
+    refuses(
+      m22,
+      [
+        [1, 2],
+        [3, 4, 5],
+      ],
+      /ragged nested array: expected length 2 at depth 1, got an array of length 3/,
+    ));
+  test("ragged: a number where an array belongs", () =>
+    refuses(m22, [[1, 2], 3], /ragged nested array: expected length 2 at depth 1, got 3/));
+  test("ragged: an array where a number belongs", () =>
+    refuses(v3, [1, [2], 3], /ragged nested array: found an array where a value belongs/));
   test("mixed leaves", () => refuses(v3, [1, "2", 3], /got "2"; this dataset holds float64/));
 });

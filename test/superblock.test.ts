@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { test, type TestContext } from "node:test";
+import { type TestContext, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { clearConsistencyFlags, lookup3, readSuperblock } from "../src/superblock.js";
-import { PYTHON, have, tempDir as makeTempDir } from "./helpers/interop.js";
+import { have, tempDir as makeTempDir, PYTHON } from "./helpers/interop.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/make_crashed_file.py", import.meta.url));
 const tempDir = (t: TestContext) => makeTempDir(t, "h5logger-superblock-");
@@ -39,7 +39,10 @@ const superblockEnd = (sb: { version: number; sizeOfOffsets: number }) =>
 function syntheticV3(flags: number, userblock = 0): Buffer {
   const sb = Buffer.alloc(48);
   Buffer.from("\x89HDF\r\n\x1a\n", "latin1").copy(sb, 0);
-  sb[8] = 3; sb[9] = 8; sb[10] = 8; sb[11] = flags;
+  sb[8] = 3;
+  sb[9] = 8;
+  sb[10] = 8;
+  sb[11] = flags;
   sb.writeBigUInt64LE(0n, 12); // base address
   sb.writeBigUInt64LE(0xffffffffffffffffn, 20); // no superblock extension (undefined address)
   sb.writeBigUInt64LE(4096n, 28); // end of file address
@@ -58,10 +61,14 @@ test("lookup3 matches published vectors (lookup3.c driver5, HDF5 test/tchecksum.
   assert.equal(lookup3(ascii("Four score and seven years ago")), 0x17770551, "initval defaults to 0");
   // HDF5 test/tchecksum.c: H5_checksum_lookup3(buf, len, 0).
   const cases: [number[], number][] = [
-    [[23], 0xa209c931], [[0], 0x8ba9414b],
-    [[23, 187], 0x8ba7a6c9], [[0, 0], 0x62cd61b3],
-    [[23, 187, 98], 0xcebdf4f0], [[0, 0, 0], 0x6bd0060f],
-    [[23, 187, 98, 217], 0x2c88bb51], [[0, 0, 0, 0], 0x049396b8],
+    [[23], 0xa209c931],
+    [[0], 0x8ba9414b],
+    [[23, 187], 0x8ba7a6c9],
+    [[0, 0], 0x62cd61b3],
+    [[23, 187, 98], 0xcebdf4f0],
+    [[0, 0, 0], 0x6bd0060f],
+    [[23, 187, 98, 217], 0x2c88bb51],
+    [[0, 0, 0, 0], 0x049396b8],
   ];
   for (const [bytes, want] of cases) assert.equal(lookup3(Uint8Array.from(bytes)), want, `bytes ${bytes}`);
   const large = Uint8Array.from({ length: 3093 }, (_, u) => (u * 3) & 0xff);
@@ -124,10 +131,7 @@ for (const mode of [
     assert.equal(h5clear.status, 0, h5clear.stderr);
     const { before } = clearConsistencyFlags(ours);
     const region = [before.offset, before.offset + superblockEnd(before)] as const;
-    assert.deepEqual(
-      fs.readFileSync(ours).subarray(...region),
-      fs.readFileSync(theirs).subarray(...region),
-    );
+    assert.deepEqual(fs.readFileSync(ours).subarray(...region), fs.readFileSync(theirs).subarray(...region));
   });
 }
 
@@ -169,8 +173,15 @@ test("synthetic superblocks: signature search, clear, and no-op on flags 0 (no i
   fs.writeFileSync(file, syntheticV3(0x05, 512));
   const sb = readSuperblock(file);
   assert.deepEqual(sb, {
-    offset: 512, version: 3, sizeOfOffsets: 8, sizeOfLengths: 8, flags: 5,
-    openForWrite: true, swmrWrite: true, endOfFileAddress: 4096n, checksumOk: true,
+    offset: 512,
+    version: 3,
+    sizeOfOffsets: 8,
+    sizeOfLengths: 8,
+    flags: 5,
+    openForWrite: true,
+    swmrWrite: true,
+    endOfFileAddress: 4096n,
+    checksumOk: true,
   });
   assert.equal(clearConsistencyFlags(file).changed, true);
   assert.ok(fs.readFileSync(file).equals(syntheticV3(0, 512)), "result equals a superblock written with flags 0");
@@ -186,7 +197,10 @@ test("synthetic superblocks: signature search, clear, and no-op on flags 0 (no i
 function assertRefused(file: string, re: RegExp) {
   const bytes = fs.readFileSync(file);
   for (const fn of [readSuperblock, clearConsistencyFlags]) {
-    assert.throws(() => fn(file), (e: unknown) => e instanceof Error && e.message.includes(file) && re.test(e.message));
+    assert.throws(
+      () => fn(file),
+      (e: unknown) => e instanceof Error && e.message.includes(file) && re.test(e.message),
+    );
   }
   assert.ok(fs.readFileSync(file).equals(bytes), "file must be unchanged");
 }

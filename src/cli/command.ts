@@ -4,8 +4,9 @@
  *
  * @module
  */
-import type { ParseArgsConfig } from "node:util";
+
 import type { Writable } from "node:stream";
+import type { ParseArgsConfig } from "node:util";
 
 /** Where a command writes, and how. */
 export interface Io {

@@ -31,7 +31,10 @@ function formatNumber(value: number, digits: number): string {
   const exact = String(value);
   if (digits >= 17) return exact;
   // Shorter of the exact text and the rounded one, without trailing zeros ("0.10000000" -> "0.1").
-  const rounded = value.toPrecision(digits).replace(/(\.\d*?)0+(e|$)/, "$1$2").replace(/\.(e|$)/, "$1");
+  const rounded = value
+    .toPrecision(digits)
+    .replace(/(\.\d*?)0+(e|$)/, "$1$2")
+    .replace(/\.(e|$)/, "$1");
   return rounded.length < exact.length ? rounded : exact;
 }
 
@@ -124,6 +127,11 @@ function nest(flat: unknown[], shape: readonly number[]): unknown[] {
   if (shape.length <= 1) return flat;
   const step = shape.slice(1).reduce((a, b) => a * b, 1);
   return Array.from({ length: shape[0] ?? 0 }, (_, i) => nest(flat.slice(i * step, (i + 1) * step), shape.slice(1)));
+}
+
+/** A statistic to `digits` significant digits, as `%g` prints it. */
+export function formatStatistic(value: number, digits = 6): string {
+  return formatNumber(value, digits);
 }
 
 /** Bytes in binary units: `512 B`, `1.5 KiB`, `3.2 GiB`. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DatasetView, H5Reader } from "../reader.js";
-import { type Command, type Io, UsageError, fileArgument, timeoutOf, write } from "./command.js";
+import { type Command, fileArgument, type Io, timeoutOf, UsageError, write } from "./command.js";
 import { formatBytes, formatScalar } from "./format.js";
 import { isReadable, openForReading } from "./open.js";
 import { style } from "./style.js";
@@ -73,7 +73,11 @@ async function list(reader: H5Reader, json: boolean, io: Io): Promise<void> {
   const cell = (text: string, c: number) => (c === 1 || c === 4 ? text.padStart(widths[c] ?? 0) : text.padEnd(widths[c] ?? 0));
   const line = (r: string[]) => r.map(cell).join("  ").trimEnd();
   let out = `${s.bold(line(header))}\n`;
-  for (const r of rows) out += `${s.name(cell(r[0] ?? "", 0))}  ${r.slice(1).map((t, i) => cell(t, i + 1)).join("  ")}`.trimEnd() + "\n";
+  for (const r of rows)
+    out += `${`${s.name(cell(r[0] ?? "", 0))}  ${r
+      .slice(1)
+      .map((t, i) => cell(t, i + 1))
+      .join("  ")}`.trimEnd()}\n`;
   if (entries.length === 0) out += s.dim("(no datasets)\n");
   const names = Object.keys(attributes);
   if (names.length > 0) {
@@ -101,7 +105,7 @@ Options:
   async run(values, positionals, io) {
     const file = fileArgument("ls", positionals);
     if (positionals.length > 1) throw new UsageError("ls takes one FILE");
-    const reader = await openForReading(file, timeoutOf(values));
+    const reader = await openForReading(file, { timeout: timeoutOf(values) });
     try {
       await list(reader, values.json === true, io);
     } finally {
@@ -110,4 +114,3 @@ Options:
     return 0;
   },
 };
-

@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { type DatasetView, H5Reader } from "../reader.js";
+import type { Writable } from "node:stream";
+import { type DatasetView, H5Reader, type OpenOptions } from "../reader.js";
 
-/** Open `file` for reading, waiting up to `timeout` ms for it to exist and become readable. */
-export function openForReading(file: string, timeout = 0): Promise<H5Reader> {
-  return H5Reader.open(file, { timeout, snapshot: true });
+/** Open `file` for reading, waiting up to `timeout` ms (default 0) for it to exist and become readable. */
+export function openForReading(file: string, options: Omit<OpenOptions, "snapshot"> = {}): Promise<H5Reader> {
+  return H5Reader.open(file, { timeout: 0, ...options, snapshot: true });
 }
 
 /** Names ending so belong to the dataset before the suffix (see FORMAT.md). */
@@ -19,10 +20,21 @@ export function isCompanion(reader: H5Reader, name: string): boolean {
   return COMPANION.test(name) && reader.has(name.replace(COMPANION, ""));
 }
 
-/** The datasets named, or every dataset but companions when none is named. */
-export function selectSeries(reader: H5Reader, names: string[]): DatasetView[] {
-  if (names.length === 0) return reader.keys().filter((n) => !isCompanion(reader, n)).map((n) => reader.get(n));
-  return names.map((name) => reader.get(name));
+/**
+ * The datasets named, or when none is: every series (rank 1 or more) but companions, leaving
+ * out those whose type h5logger cannot read (a compound table, say) with a note to `stderr`.
+ */
+export function selectSeries(reader: H5Reader, names: string[], stderr?: Writable): DatasetView[] {
+  if (names.length > 0) return names.map((name) => reader.get(name));
+  const all = reader
+    .keys()
+    .filter((n) => !isCompanion(reader, n))
+    .map((n) => reader.get(n))
+    .filter((v) => v.shape.length > 0);
+  const skipped = all.filter((v) => !isReadable(v));
+  if (skipped.length > 0)
+    stderr?.write(`h5logger: left out (a type h5logger does not read): ${skipped.map((v) => `${v.name} (${v.storedType})`).join(", ")}\n`);
+  return all.filter(isReadable);
 }
 
 /** Whether a dataset is a series of numbers (one number per row) that statistics apply to. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DatasetView } from "../reader.js";
-import { type Command, type Io, UsageError, fileArgument, timeoutOf, write } from "./command.js";
+import { type Command, fileArgument, type Io, timeoutOf, UsageError, write } from "./command.js";
 import { formatArray, formatScalar } from "./format.js";
 import { openForReading } from "./open.js";
 import { style } from "./style.js";
@@ -39,7 +39,8 @@ async function showRows(view: DatasetView, ranges: [number, number][], io: Io): 
       const rows = view.slice(start, Math.min(to, start + BLOCK_ROWS)) as ArrayLike<unknown>;
       let out = "";
       for (let i = 0; i < rows.length; i++) {
-        const text = rowShape.length === 0 ? formatScalar(rows[i]) : formatArray(rows[i] as ArrayLike<unknown>, rowShape, " ".repeat(width + 2));
+        const text =
+          rowShape.length === 0 ? formatScalar(rows[i]) : formatArray(rows[i] as ArrayLike<unknown>, rowShape, " ".repeat(width + 2));
         out += `${s.dim(String(start + i).padStart(width))}  ${text}\n`;
       }
       await write(io.stdout, out);
@@ -67,7 +68,7 @@ Options:
     const [, name, ...rest] = positionals;
     if (!name) throw new UsageError("show needs a dataset NAME");
     if (rest.length > 0) throw new UsageError("show takes one NAME");
-    const reader = await openForReading(file, timeoutOf(values));
+    const reader = await openForReading(file, { timeout: timeoutOf(values) });
     try {
       const view = reader.get(name);
       if (view.shape.length === 0) {
@@ -78,7 +79,11 @@ Options:
       let ranges: [number, number][];
       if (typeof values.rows === "string") ranges = [parseRange(values.rows, view.length)];
       else if (view.length <= ALL_ROWS_UP_TO) ranges = [[0, view.length]];
-      else ranges = [[0, EDGE_ROWS], [view.length - EDGE_ROWS, view.length]];
+      else
+        ranges = [
+          [0, EDGE_ROWS],
+          [view.length - EDGE_ROWS, view.length],
+        ];
       await showRows(view, ranges, io);
     } finally {
       reader.close();

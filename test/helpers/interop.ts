@@ -160,10 +160,11 @@ function decodeAttrs(attrs: Record<string, Encoded>): Record<string, unknown> {
  * UTF-8-decoded strings; dataset names are full paths without the leading slash.
  */
 export function h5pyRead(file: string): H5pyFile {
-  const raw = python<{ attrs: Record<string, Encoded>; groups: string[]; datasets: Record<string, Omit<H5pyDataset, "value" | "attrs"> & { value: Encoded; attrs: Record<string, Encoded> }> }>(
-    H5PY_DUMP,
-    file,
-  );
+  const raw = python<{
+    attrs: Record<string, Encoded>;
+    groups: string[];
+    datasets: Record<string, Omit<H5pyDataset, "value" | "attrs"> & { value: Encoded; attrs: Record<string, Encoded> }>;
+  }>(H5PY_DUMP, file);
   const datasets: Record<string, H5pyDataset> = {};
   for (const [name, d] of Object.entries(raw.datasets)) datasets[name] = { ...d, value: decode(d.value), attrs: decodeAttrs(d.attrs) };
   return { attrs: decodeAttrs(raw.attrs), datasets, groups: raw.groups };

@@ -9,8 +9,8 @@ import {
   InvalidNameError,
   InvalidOptionError,
   InvalidValueError,
-  LockedError,
   isH5LoggerError,
+  LockedError,
 } from "../../src/index.js";
 
 /** The class of each kind of error. */
