@@ -32,8 +32,9 @@ function describe(report: RecoveryReport, io: Io): string {
       : `${report.file}: recovered\n${done.map((d) => `  - ${d}\n`).join("")}`;
   out += `${s.bold("holds")}\n`;
   const width = Math.max(0, ...report.datasets.map((d) => d.name.length));
+  const rowsWidth = Math.max(0, ...report.datasets.map((d) => String(d.rows).length));
   for (const d of report.datasets) {
-    out += `  ${s.name(d.name.padEnd(width))}  ${d.unreadable ? `unreadable: ${d.unreadable}` : `${d.rows} rows  ${d.dtype}`}\n`;
+    out += `  ${s.name(d.name.padEnd(width))}  ${d.unreadable ? `unreadable: ${d.unreadable}` : `${String(d.rows).padStart(rowsWidth)} rows  ${d.dtype}`}\n`;
   }
   if (report.datasets.length === 0) out += "  (no datasets)\n";
   return out;
