@@ -112,15 +112,20 @@ export function csvCell(value: unknown, shape: readonly number[]): string {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** A value as JSON can hold it: bigints beyond 2^53 and non-finite floats as strings. */
-export function jsonValue(value: unknown, shape: readonly number[]): unknown {
-  if (shape.length > 0) {
-    const flat = Array.from(value as ArrayLike<unknown>, (v) => jsonValue(v, []));
-    return nest(flat, shape);
-  }
+/** A value as JSON can hold it: bigints beyond 2^53 and non-finite floats as strings, typed arrays as arrays. */
+export function jsonable(value: unknown): unknown {
   if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>, jsonable);
+  if (Array.isArray(value)) return value.map(jsonable);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonable(v)]));
   return value;
+}
+
+/** A row as JSON can hold it: a row of shape `shape` (flat, row-major) as nested arrays. */
+export function jsonValue(value: unknown, shape: readonly number[]): unknown {
+  if (shape.length === 0) return jsonable(value);
+  return nest(Array.from(value as ArrayLike<unknown>, jsonable), shape);
 }
 
 function nest(flat: unknown[], shape: readonly number[]): unknown[] {

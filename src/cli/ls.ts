@@ -6,7 +6,7 @@
  */
 import type { DatasetView, H5Reader } from "../reader.js";
 import { type Command, fileArgument, type Io, timeoutOf, UsageError, write } from "./command.js";
-import { formatBytes, formatScalar } from "./format.js";
+import { formatBytes, formatScalar, jsonable } from "./format.js";
 import { isReadable, openForReading } from "./open.js";
 import { style } from "./style.js";
 
@@ -40,15 +40,6 @@ function listing(view: DatasetView): Listing {
     entry.last = scalar ? (view.value as ArrayLike<unknown>)[0] : view.at(-1);
   }
   return entry;
-}
-
-function jsonable(value: unknown): unknown {
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>, jsonable);
-  if (Array.isArray(value)) return value.map(jsonable);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonable(v)]));
-  return value;
 }
 
 async function list(reader: H5Reader, json: boolean, io: Io): Promise<void> {

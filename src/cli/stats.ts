@@ -7,7 +7,7 @@
  */
 import type { DatasetView } from "../reader.js";
 import { type Command, fileArgument, type Io, timeoutOf, count as wholeNumber, write } from "./command.js";
-import { formatScalar, formatStatistic } from "./format.js";
+import { formatScalar, formatStatistic, jsonable } from "./format.js";
 import { isNumericSeries, openForReading, selectSeries } from "./open.js";
 import { style } from "./style.js";
 
@@ -96,22 +96,9 @@ export function sparkline(values: readonly number[], min: number, max: number): 
     .join("");
 }
 
-function jsonStats(s: SeriesStats): unknown {
-  const last = typeof s.last === "bigint" ? (Number.isSafeInteger(Number(s.last)) ? Number(s.last) : s.last.toString()) : s.last;
-  const finite = (v: number | undefined) => (v === undefined || Number.isFinite(v) ? v : String(v));
-  return {
-    ...s,
-    min: finite(s.min),
-    max: finite(s.max),
-    mean: finite(s.mean),
-    std: finite(s.std),
-    last: typeof last === "number" ? finite(last) : last,
-  };
-}
-
 async function report(all: SeriesStats[], json: boolean, io: Io): Promise<void> {
   if (json) {
-    await write(io.stdout, `${JSON.stringify(all.map(jsonStats), null, 2)}\n`);
+    await write(io.stdout, `${JSON.stringify(all.map(jsonable), null, 2)}\n`);
     return;
   }
   const s = style(io.color);
