@@ -5,14 +5,14 @@
  *
  * @module
  */
+
+import os from "node:os";
 import { largeArraysCase, smallArraysCase } from "./cases/arrays.js";
 import { latencyCase } from "./cases/latency.js";
 import { memoryCase } from "./cases/memory.js";
 import { readingCase } from "./cases/reading.js";
 import { scalarsCase } from "./cases/scalars.js";
 import { wideCase } from "./cases/wide.js";
-import os from "node:os";
-import { removeCompiled } from "./compile.js";
 import { describeMachine, formatMachine } from "./machine.js";
 import { TempDir } from "./measure.js";
 import type { Result } from "./result.js";
@@ -78,4 +78,3 @@ log(`  total: ${((performance.now() - started) / 1000).toFixed(1)} s; load avera
 if (json) process.stdout.write(`${formatJson(machine, { full, only: only ?? null, loadAtStart, loadAtEnd: load() }, results)}\n`);
 else log(formatTable(results));
 tmp.remove();
-removeCompiled();

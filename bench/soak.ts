@@ -15,6 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import type { Child } from "../test/helpers/child.js";
 import { describeMachine, formatMachine } from "./machine.js";
 import { startChild } from "./spawn.js";
 
@@ -49,30 +50,25 @@ interface Sample {
 }
 interface Proc {
   name: string;
-  samples: Sample[];
-  last: Record<string, unknown> | null;
-  output: Promise<string>;
+  child: Child;
+  /** Resolves when it ended well, rejects when it did not. */
+  output: Promise<void>;
 }
 
-function follow(name: string, child: ReturnType<typeof startChild>): Proc {
-  const proc: Proc = { name, samples: [], last: null, output: child.output };
-  let pending = "";
-  child.child.stdout?.on("data", (chunk: string) => {
-    pending += chunk;
-    for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
-      const line = JSON.parse(pending.slice(0, nl)) as Record<string, unknown>;
-      pending = pending.slice(nl + 1);
-      if (typeof line.t === "number") proc.samples.push(line as unknown as Sample);
-      proc.last = line;
-    }
+const samplesOf = (proc: Proc) => proc.child.lines.filter((l) => typeof l.t === "number") as unknown as Sample[];
+const lastOf = (proc: Proc) => proc.child.lines.at(-1) ?? null;
+
+function follow(name: string, child: Child): Proc {
+  const output = child.exited.then(({ code, signal, stderr }) => {
+    if (code !== 0) throw new Error(`ended with ${signal ?? `code ${code}`}: ${stderr.slice(-1000)}`);
   });
-  return proc;
+  return { name, child, output };
 }
 
 const MB = 2 ** 20;
 /** Memory over the run: after a warm-up of a tenth of it, first/max/last RSS and the trend. */
 function memory(proc: Proc): string {
-  const all = proc.samples;
+  const all = samplesOf(proc);
   const warm = all.filter((s) => s.t >= (all[0]?.t ?? 0) + (minutes * 60_000) / 10);
   const use = warm.length >= 3 ? warm : all;
   if (use.length === 0) return `${proc.name}: no samples`;
@@ -96,11 +92,11 @@ console.log(
 );
 const started = Date.now();
 const writer = follow("writer", startChild("soak-writer", [file, String(minutes * 60), String(Math.floor(maxRate / ROW_BYTES))]));
-while (!writer.last) await new Promise((r) => setTimeout(r, 50));
+await writer.child.waitFor(() => true, "the writer's first line");
 const followers = Array.from({ length: readers }, (_, i) => follow(`reader ${i + 1}`, startChild("soak-reader", [file])));
 const ticker = setInterval(() => {
-  const w = writer.samples.at(-1);
-  const lags = followers.map((r) => (w?.rows ?? 0) - (r.samples.at(-1)?.rows ?? 0));
+  const w = samplesOf(writer).at(-1);
+  const lags = followers.map((r) => (w?.rows ?? 0) - (samplesOf(r).at(-1)?.rows ?? 0));
   process.stderr.write(
     `\r${((Date.now() - started) / 60_000).toFixed(1)} min: ${w?.rows ?? 0} rows; readers behind by ${lags.join(", ")} rows   `,
   );
@@ -116,7 +112,7 @@ await Promise.all(
 clearInterval(ticker);
 process.stderr.write("\n");
 
-const done = writer.last as { rows: number; seconds: number; busySeconds: number } | null;
+const done = lastOf(writer) as { rows: number; seconds: number; busySeconds: number } | null;
 const written = done?.rows ?? 0;
 console.log(
   `Writer: ${written} rows in ${done?.seconds.toFixed(0)} s (${(written / (done?.seconds ?? 1)).toFixed(0)} rows/s on average, ` +
@@ -124,11 +120,25 @@ console.log(
 );
 let bad = failures.length > 0;
 for (const r of followers) {
-  const result = r.last as { done?: boolean; rows: Record<string, number>; wrong: number; firstWrong: string | null; polls: number } | null;
+  const result = lastOf(r) as {
+    done?: boolean;
+    rows: Record<string, number>;
+    wrong: number;
+    firstWrong: string | null;
+    polls: number;
+  } | null;
   const complete = result?.done === true && Object.values(result.rows).every((n) => n === written);
   if (!complete || (result?.wrong ?? 1) > 0) bad = true;
   // Behind: rows the writer had logged by a reader's sample that the reader had not checked yet.
-  const lag = Math.max(0, ...r.samples.map((s) => (writer.samples.filter((w) => w.t <= s.t).at(-1)?.rows ?? 0) - (s.rows ?? 0)));
+  const lag = Math.max(
+    0,
+    ...samplesOf(r).map(
+      (s) =>
+        (samplesOf(writer)
+          .filter((w) => w.t <= s.t)
+          .at(-1)?.rows ?? 0) - (s.rows ?? 0),
+    ),
+  );
   console.log(
     `${r.name}: ${complete ? "read every row" : "DID NOT read every row"} (${JSON.stringify(result?.rows)}), ${result?.wrong ?? "?"} wrong` +
       `${result?.firstWrong ? ` (first: ${result.firstWrong})` : ""}, ${result?.polls ?? 0} batches, at most ~${lag} rows behind`,

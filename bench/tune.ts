@@ -10,10 +10,10 @@
  * @module
  */
 import fs from "node:fs";
-import * as hdf5 from "../src/hdf5.js";
+import * as hdf5 from "../src/hdf5/index.js";
 import { H5Logger } from "../src/index.js";
 import { wideNames } from "./cases/wide.js";
-import { TempDir, median, mib } from "./measure.js";
+import { median, mib, TempDir } from "./measure.js";
 
 const quick = process.argv.includes("--quick");
 const REPS = quick ? 2 : 3;

@@ -13,8 +13,8 @@
  * @module
  */
 
-export type { Dtype, TypedArray } from "./dtype.js";
-export type { H5LoggerErrorKind } from "./errors.js";
+export type { Dtype, TypedArray } from "./model/dtype.js";
+export type { H5LoggerErrorKind } from "./model/errors.js";
 export {
   ClosedError,
   FileError,
@@ -25,11 +25,11 @@ export {
   InvalidValueError,
   isH5LoggerError,
   LockedError,
-} from "./errors.js";
-export type { LockHolder } from "./lock.js";
-export { H5Logger } from "./logger.js";
-export type { AttributeInput, DatasetDeclaration, H5LoggerOptions, LogOptions } from "./options.js";
-export type { NestedArray, OpenOptions, Row, Rows } from "./reader.js";
-export { DatasetView, H5Reader } from "./reader.js";
-export type { RecoveredDataset, RecoveryReport } from "./recover.js";
-export type { ShapedRow } from "./rows.js";
+} from "./model/errors.js";
+export type { AttributeInput, DatasetDeclaration, H5LoggerOptions, LogOptions } from "./model/options.js";
+export type { ShapedRow } from "./model/rows.js";
+export type { NestedArray, OpenOptions, Row, Rows } from "./read/reader.js";
+export { DatasetView, H5Reader } from "./read/reader.js";
+export type { LockHolder } from "./recovery/lock.js";
+export type { RecoveredDataset, RecoveryReport } from "./recovery/recover.js";
+export { H5Logger } from "./write/logger.js";

@@ -1,7 +1,9 @@
 /** The public surface, listed by hand: any change to what h5logger exports shows up here in review. */
 import assert from "node:assert/strict";
+import path from "node:path";
 import { test } from "node:test";
 import * as h5logger from "../src/index.js";
+import { REPO } from "./helpers/paths.js";
 
 test("the package exports exactly these names", () => {
   assert.deepEqual(Object.keys(h5logger).sort(), [
@@ -39,10 +41,10 @@ test("H5Logger has these static and instance members", () => {
 
 test("the package.json exports map points at the built entry and its types", async () => {
   const { readFile } = await import("node:fs/promises");
-  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+  const pkg = JSON.parse(await readFile(path.join(REPO, "package.json"), "utf8"));
   assert.equal(pkg.name, "h5logger");
   assert.equal(pkg.type, "module");
   assert.deepEqual(pkg.exports["."], { types: "./dist/index.d.ts", import: "./dist/index.js" });
-  assert.equal(pkg.bin.h5logger, "./dist/cli.js");
+  assert.equal(pkg.bin.h5logger, "./dist/cli/main.js");
   assert.deepEqual(Object.keys(pkg.dependencies), ["h5wasm"]);
 });

@@ -8,16 +8,13 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { H5Logger } from "../src/index.js";
-import { journalGeneration } from "../src/journal.js";
-import { compileFixture } from "./helpers/compile.js";
+import { journalGeneration } from "../src/recovery/journal.js";
 import { have, PYTHON, python, run, tempDir } from "./helpers/interop.js";
+import { CLI, fixture, pythonFixture, REPO } from "./helpers/paths.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = path.join(ROOT, "dist", "cli.js");
-const RSS = path.join(ROOT, "test", "helpers", "report-rss.mjs");
-const MAKE_H5PY_FILES = path.join(ROOT, "test", "fixtures", "make_h5py_files.py");
+const RSS = path.join(REPO, "test", "helpers", "report-rss.mjs");
+const MAKE_H5PY_FILES = pythonFixture("make_h5py_files");
 
 interface Result {
   code: number | null;
@@ -57,8 +54,8 @@ function sampleRun(dir: string): string {
 }
 
 test("the binary is the package's bin and starts with a shebang", () => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-  assert.equal(path.resolve(ROOT, pkg.bin.h5logger), CLI);
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+  assert.equal(path.resolve(REPO, pkg.bin.h5logger), CLI);
   assert.match(fs.readFileSync(CLI, "utf8"), /^#!\/usr\/bin\/env node\n/);
 });
 
@@ -89,7 +86,7 @@ test("--help for the tool and each command; exit codes 0, 1 and 2; errors in one
   for (const args of [
     ["ls", path.join(file, "..", "missing.h5")],
     ["show", file, "nope"],
-    ["ls", path.join(ROOT, "package.json")],
+    ["ls", path.join(REPO, "package.json")],
   ]) {
     const r = cli(args);
     assert.equal(r.code, 1, `${args.join(" ")}: ${r.err}`);
@@ -218,7 +215,7 @@ for (const mode of ["swmr", "plain"] as const) {
     const ended = new Promise<number | null>((resolve) => tail.once("exit", resolve));
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(fs.existsSync(file), false, "tail started before the file exists");
-    const writer = spawnSync(process.execPath, [compileFixture("cli_writer"), file, mode, String(rows)], { encoding: "utf8" });
+    const writer = spawnSync(process.execPath, [fixture("cli_writer"), file, mode, String(rows)], { encoding: "utf8" });
     assert.equal(writer.status, 0, writer.stderr);
     const timeout = setTimeout(() => tail.kill("SIGKILL"), 20_000);
     const code = await ended;
@@ -428,7 +425,7 @@ test("every command on a file h5py wrote: groups, attributes, rank 0, fixed stri
 
 test("recover repairs a crashed file and says what it holds", async (t) => {
   const file = path.join(tempDir(t), "crashed.h5");
-  const child = spawn(process.execPath, [compileFixture("cli_writer"), file, "plain", "100000"]);
+  const child = spawn(process.execPath, [fixture("cli_writer"), file, "plain", "100000"]);
   // Killed once it has completed a few flushes (its journal counts them; a loaded machine can take seconds to start it).
   for (let waited = 0; (journalGeneration(file) ?? 0n) < 4n; waited += 50) {
     assert.ok(waited < 30_000, "the writer never got going");

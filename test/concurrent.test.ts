@@ -6,17 +6,16 @@
  * polls, a writer killed while followed, and the errors SWMR forces on us.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FileError, H5Logger, InvalidNameError, InvalidValueError } from "../src/index.js";
+import { type Child, startNode, startProcess } from "./helpers/child.js";
 import { have, PYTHON, python, tempDir } from "./helpers/interop.js";
+import { fixture, pythonFixture } from "./helpers/paths.js";
 
-const FIXTURES = path.join(import.meta.dirname, "fixtures");
-// tsx re-transforms h5wasm's 4 MB bundle at every start; this loader spares each child seconds.
-const NODE_ARGS = ["--import", "tsx", "--import", path.join(import.meta.dirname, "helpers", "h5wasm-loader.mjs")];
 const H5PY = spawnSync(PYTHON, ["-c", "import h5py"]).status === 0;
 
 const FLUSH_EVERY = 200;
@@ -38,78 +37,12 @@ const END_BOUND = 2 * POLL_EVERY + 1000;
 const STRINGS_MESSAGE =
   "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
 
-interface Child {
-  process: ChildProcess;
-  /** Every JSON line printed so far. */
-  lines: Record<string, unknown>[];
-  /** Resolves with the first line that matches. */
-  waitFor(match: (line: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>>;
-  /** Resolves when the process has exited. */
-  exited: Promise<{ code: number | null; stderr: string }>;
-  /** Tell a follower to open the file now (a line on its stdin). */
-  go(): void;
-}
-
-/** Start a fixture; it is killed when the test ends if it is still running. */
-function start(t: TestContext, command: string, args: string[], timeoutMs = 45_000): Child {
-  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-    let newline = stdout.indexOf("\n");
-    while (newline >= 0) {
-      const text = stdout.slice(0, newline);
-      stdout = stdout.slice(newline + 1);
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        line = { text }; // not one of ours (a warning, say): kept, matches no waiter
-      }
-      lines.push(line);
-      for (const waiter of waiters.filter((w) => w.match(line))) {
-        waiter.resolve(line);
-        waiters.splice(waiters.indexOf(waiter), 1);
-      }
-      newline = stdout.indexOf("\n");
-    }
-  });
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
-  const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  t.after(() => {
-    clearTimeout(killer);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
-  void exited.then(() => clearTimeout(killer));
-  const name = `${path.basename(args.find((a) => a.includes("fixtures")) ?? command)}`;
-  return {
-    process: child,
-    lines,
-    exited,
-    go: () => child.stdin?.end("go\n"),
-    waitFor(match, what) {
-      const found = lines.find(match);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        waiters.push({ match, resolve });
-        void exited.then(({ code, stderr }) => reject(new Error(`${name} exited (${code}) before ${what}:\n${stderr}`)));
-      });
-    },
-  };
-}
-
 function nodeFixture(t: TestContext, script: string, ...args: string[]): Child {
-  return start(t, process.execPath, [...NODE_ARGS, path.join(FIXTURES, script), ...args]);
+  return startNode(fixture(script), args, { test: t, stdin: true });
 }
 
 function h5pyFollower(t: TestContext, file: string): Child {
-  return start(t, PYTHON, [path.join(FIXTURES, "swmr_follower.py"), file, String(POLL_EVERY), "40"]);
+  return startProcess(PYTHON, [pythonFixture("swmr_follower"), file, String(POLL_EVERY), "40"], { test: t, stdin: true });
 }
 
 /** The report a follower prints when it ends; fails with its stderr when it printed none. */
@@ -143,22 +76,21 @@ interface Scenario {
 async function scenario(t: TestContext, { mode, pace, nodeReaders, h5pyReaders, readersFirst }: Scenario): Promise<void> {
   const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
   const followers: { kind: "Node" | "h5py"; child: Child }[] = [];
-  for (let i = 0; i < nodeReaders; i++)
-    followers.push({ kind: "Node", child: nodeFixture(t, "swmr_follower.ts", file, String(POLL_EVERY)) });
+  for (let i = 0; i < nodeReaders; i++) followers.push({ kind: "Node", child: nodeFixture(t, "swmr_follower", file, String(POLL_EVERY)) });
   for (let i = 0; i < (H5PY ? h5pyReaders : 0); i++) followers.push({ kind: "h5py", child: h5pyFollower(t, file) });
   // Loaded first (a Node child takes a second or more to start), so that they open when we say.
   await Promise.all(followers.map(({ child }) => child.waitFor((l) => l.event === "ready", "it was ready")));
   let writer: Child;
   if (readersFirst) {
-    for (const { child } of followers) child.go();
+    for (const { child } of followers) child.send("go\n");
     await sleep(100);
     assert.equal(fs.existsSync(file), false, "the readers were meant to open before the file exists");
-    writer = nodeFixture(t, "swmr_writer.ts", file, mode, pace, String(WRITE_SECONDS), String(FLUSH_EVERY));
+    writer = nodeFixture(t, "swmr_writer", file, mode, pace, String(WRITE_SECONDS), String(FLUSH_EVERY));
   } else {
-    writer = nodeFixture(t, "swmr_writer.ts", file, mode, pace, String(WRITE_SECONDS), String(FLUSH_EVERY));
+    writer = nodeFixture(t, "swmr_writer", file, mode, pace, String(WRITE_SECONDS), String(FLUSH_EVERY));
     await writer.waitFor((l) => l.event === "swmr", "concurrent readers were on");
     await sleep(JOIN_AFTER);
-    for (const { child } of followers) child.go();
+    for (const { child } of followers) child.send("go\n");
   }
   const closed = await writer.waitFor((l) => l.event === "closed", "it closed the file");
   const rows = closed.rows as number;
@@ -218,9 +150,9 @@ test("five readers at once (three Node, two h5py) each see every row", (t) =>
 
 test("memory and file handles stay flat over > 10,000 polls of a live file; follow() stops on abort", async (t) => {
   const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
-  const writer = nodeFixture(t, "swmr_writer.ts", file, "declared", "paced", "60", "50");
+  const writer = nodeFixture(t, "swmr_writer", file, "declared", "paced", "60", "50");
   await writer.waitFor((l) => l.event === "swmr", "concurrent readers were on");
-  const poller = nodeFixture(t, "swmr_poller.ts", file, "10000", "1000");
+  const poller = nodeFixture(t, "swmr_poller", file, "10000", "1000");
   const { code, stderr } = await poller.exited;
   assert.equal(code, 0, stderr);
   writer.process.kill("SIGTERM");
@@ -252,10 +184,10 @@ test("memory and file handles stay flat over > 10,000 polls of a live file; foll
 
 test("a follower ends on its own when the writer is killed (kill -9), with every row that reached the file", async (t) => {
   const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
-  const follower = nodeFixture(t, "swmr_follower.ts", file, String(POLL_EVERY));
+  const follower = nodeFixture(t, "swmr_follower", file, String(POLL_EVERY));
   await follower.waitFor((l) => l.event === "ready", "it was ready");
-  follower.go();
-  const writer = nodeFixture(t, "swmr_writer.ts", file, "declared", "paced", "60", String(FLUSH_EVERY));
+  follower.send("go\n");
+  const writer = nodeFixture(t, "swmr_writer", file, "declared", "paced", "60", String(FLUSH_EVERY));
   await writer.waitFor((l) => l.event === "swmr", "concurrent readers were on");
   await sleep(1000);
   writer.process.kill("SIGKILL");

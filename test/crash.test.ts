@@ -11,11 +11,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { H5Logger, LockedError } from "../src/index.js";
-import { readSuperblock } from "../src/superblock.js";
+import { readSuperblock } from "../src/recovery/superblock.js";
 import { datasetsOf, expectedRow } from "./fixtures/crash_rows.js";
-import { startChild } from "./helpers/child.js";
-import { compileFixture } from "./helpers/compile.js";
+import { startNode } from "./helpers/child.js";
 import { have, PYTHON, python, run, sha256, tempDir } from "./helpers/interop.js";
+import { fixture } from "./helpers/paths.js";
 
 const KILLS = Number(process.env.H5LOGGER_CRASH_KILLS ?? 50);
 const PARALLEL = 3;
@@ -110,7 +110,7 @@ test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: e
   const seed = Number(process.env.H5LOGGER_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
   t.diagnostic(`seed ${seed} (H5LOGGER_CRASH_SEED=${seed} replays this run)`);
   const next = random(seed);
-  const writer = compileFixture("crash_writer");
+  const writer = fixture("crash_writer");
   const dir = tempDir(t, "h5logger-crash-");
   const plans = Array.from({ length: KILLS }, (_, k) => ({
     k,
@@ -123,7 +123,7 @@ test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: e
 
   const killOne = async (plan: (typeof plans)[number]): Promise<Kill> => {
     const file = path.join(dir, `kill-${plan.k}.h5`);
-    const child = startChild(t, writer, [file, plan.mode, String(plan.flushEvery)]);
+    const child = startNode(writer, [file, plan.mode, String(plan.flushEvery)], { test: t });
     const ready = await child.waitFor((l) => l.ready === true);
     await new Promise((r) => setTimeout(r, plan.delay));
     const killAt = Date.now();
@@ -234,18 +234,18 @@ test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: e
 });
 
 test("a second writer in another process is refused, before and after the first flush; the first goes on unharmed", async (t) => {
-  const holder = compileFixture("hold_writer");
-  const second = path.join(path.dirname(holder), "second_writer.js");
+  const holder = fixture("hold_writer");
+  const second = fixture("second_writer");
   const file = path.join(tempDir(t), "held.h5");
-  const first = startChild(t, holder, [file], { stdin: true });
+  const first = startNode(holder, [file], { test: t, stdin: true });
   const { pid } = await first.waitFor((l) => l.ready === true);
   const attempt = async (replace: boolean) => {
-    const other = startChild(t, second, replace ? [file, "replace"] : [file]);
+    const other = startNode(second, replace ? [file, "replace"] : [file], { test: t });
     return (await other.waitFor((l) => "error" in l || "opened" in l)) as { error?: string; kind?: string };
   };
   const command = (line: string, key: string) => {
     const seen = first.lines.length;
-    first.process.stdin?.write(`${line}\n`);
+    first.send(`${line}\n`);
     return first.waitFor((l) => key in l && first.lines.indexOf(l) >= seen);
   };
   for (const moment of ["before the first flush", "after the first flush"]) {
@@ -305,9 +305,9 @@ test("a second writer in the same process is refused, before and after the first
 
 test("a killed writer's files need no tool: h5py refuses them before recovery and reads them after", async (t) => {
   if (!have(t, "h5py")) return;
-  const writer = compileFixture("crash_writer");
+  const writer = fixture("crash_writer");
   const file = path.join(tempDir(t), "refused.h5");
-  const child = startChild(t, writer, [file, "plain", "25"]);
+  const child = startNode(writer, [file, "plain", "25"], { test: t });
   await child.waitFor((l) => typeof l.rows === "number" && l.rows > 200);
   await new Promise((r) => setTimeout(r, 200));
   child.process.kill("SIGKILL");

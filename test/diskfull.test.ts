@@ -8,14 +8,15 @@
  * anywhere.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type TestContext, test } from "node:test";
 import { H5Logger } from "../src/index.js";
-import { compileFixture } from "./helpers/compile.js";
+import { startProcess } from "./helpers/child.js";
 import { have, python, tempDir } from "./helpers/interop.js";
+import { fixture } from "./helpers/paths.js";
 
 // h5py checks every row in place (the values themselves would not fit through a pipe quickly).
 const H5PY_CHECK = String.raw`
@@ -58,14 +59,10 @@ async function fill(script: string, file: string, other: string, mode: string, u
     ulimitKiB === undefined
       ? [process.execPath, [script, file, other, mode]]
       : ["bash", ["-c", `ulimit -f ${ulimitKiB} && exec "$0" "$@"`, process.execPath, script, file, other, mode]];
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
-  const [code] = await new Promise<[number | null, string | null]>((resolve) => child.on("exit", (c, s) => resolve([c, s])));
-  assert.equal(code, 0, `the writer crashed instead of reporting an error: ${err}`);
-  return JSON.parse(out.trim().split("\n").at(-1) as string) as Outcome;
+  const child = startProcess(command, args);
+  const { code, stderr } = await child.exited;
+  assert.equal(code, 0, `the writer crashed instead of reporting an error: ${stderr}`);
+  return child.lines.at(-1) as unknown as Outcome;
 }
 
 /** After recovery, every row in the file is exact and every flushed row is there. */
@@ -106,7 +103,7 @@ function checkOutcome(outcome: Outcome, reason: RegExp): void {
 test("disk full (2 MB tmpfs): a clear error, flushed rows kept and exact, close() works, the process goes on", async (t) => {
   const disk = smallDisk(t);
   if ("why" in disk) return t.skip(disk.why);
-  const script = compileFixture("fill_disk");
+  const script = fixture("fill_disk");
   const file = path.join(disk.dir, "full.h5");
   const outcome = await fill(script, file, path.join(tempDir(t), "other.h5"), "flush");
   checkOutcome(outcome, /disk is full \(No space left on device\)/);
@@ -119,7 +116,7 @@ test("disk full (2 MB tmpfs): a clear error, flushed rows kept and exact, close(
 test("disk full while the timer flushes: the next call or close() reports it, never silence", async (t) => {
   const disk = smallDisk(t);
   if ("why" in disk) return t.skip(disk.why);
-  const script = compileFixture("fill_disk");
+  const script = fixture("fill_disk");
   const file = path.join(disk.dir, "timer.h5");
   const outcome = await fill(script, file, path.join(tempDir(t), "other.h5"), "timer");
   const reported = outcome.error ?? outcome.closeError;
@@ -131,7 +128,7 @@ test("disk full while the timer flushes: the next call or close() reports it, ne
 
 test("file size limit (RLIMIT_FSIZE via ulimit -f): a clear error, flushed rows kept and exact, close() works", async (t) => {
   if (spawnSync("bash", ["-c", "ulimit -f 1"]).status !== 0) return t.skip("no bash with ulimit to set a file size limit");
-  const script = compileFixture("fill_disk");
+  const script = fixture("fill_disk");
   const file = path.join(tempDir(t), "limited.h5");
   const outcome = await fill(script, file, path.join(tempDir(t), "other.h5"), "flush", 2048);
   checkOutcome(outcome, /largest size this process or file system allows \(File too large\)/);

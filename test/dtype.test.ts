@@ -15,9 +15,9 @@ import {
   numberProblem,
   parseDtype,
   typedArrayDtype,
-} from "../src/dtype.js";
-import { isH5LoggerError } from "../src/errors.js";
-import { inferRowSpec } from "../src/rows.js";
+} from "../src/model/dtype.js";
+import { isH5LoggerError } from "../src/model/errors.js";
+import { inferRowSpec } from "../src/model/rows.js";
 
 describe("inference: the first value chooses dtype and row shape", () => {
   const table: [string, unknown, string, number[]][] = [

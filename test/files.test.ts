@@ -4,21 +4,17 @@
  * the reference implementation), and one writer per file.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, type TestContext, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { H5Logger } from "../src/index.js";
+import { startNode } from "./helpers/child.js";
 import { h5pyRead, h5pyValues, have, PYTHON, run, sha256, tempDir } from "./helpers/interop.js";
+import { fixture, pythonFixture } from "./helpers/paths.js";
 import { refuses } from "./helpers/refuses.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const MAKE_H5PY_FILES = fileURLToPath(new URL("./fixtures/make_h5py_files.py", import.meta.url));
-const CHILD = fileURLToPath(new URL("./fixtures/log_child.ts", import.meta.url));
-// Loads h5wasm past tsx, which would otherwise spend seconds on its 4 MB module in every child.
-const H5WASM_LOADER = fileURLToPath(new URL("./helpers/h5wasm-loader.mjs", import.meta.url));
+const MAKE_H5PY_FILES = pythonFixture("make_h5py_files");
 
 /** Write a file with h5py (see make_h5py_files.py for what each kind holds). */
 function makeH5pyFile(file: string, kind: "extendable" | "contiguous" | "fixed", libver: "earliest" | "latest"): void {
@@ -286,23 +282,8 @@ describe("one writer per file", () => {
   test("a file another process writes: LockedError, whether appending or replacing; its writer is not disturbed", async (t: TestContext) => {
     if (!have(t, "h5py")) return;
     const file = path.join(tempDir(t), "forever.h5");
-    const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const child = spawn(process.execPath, ["--import", "tsx", "--import", H5WASM_LOADER, CHILD, file, "forever"], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    t.after(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk;
-    });
-    const deadline = Date.now() + 120_000;
-    while (!out.includes("\n") && Date.now() < deadline && child.exitCode === null) await sleep(20);
-    assert.ok(out.includes("\n"), "the child never started logging");
+    const child = startNode(fixture("log_child"), [file, "forever"], { test: t });
+    await child.waitFor((l) => typeof l.count === "number", "the child's first rows");
 
     refuses(() => new H5Logger(file), "Locked", file, /being written by another process|open for writing elsewhere/);
     refuses(
@@ -312,8 +293,8 @@ describe("one writer per file", () => {
       /being written by another process|open for writing elsewhere/,
     );
 
-    child.kill("SIGTERM");
-    assert.equal(await exited, "SIGTERM");
+    child.process.kill("SIGTERM");
+    assert.equal((await child.exited).signal, "SIGTERM");
     const x = h5pyValues(file).x as number[];
     assert.ok(x.length >= 100);
     assert.deepEqual(

@@ -15,8 +15,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
-import type { Dtype } from "../src/dtype.js";
 import { H5Logger, isH5LoggerError } from "../src/index.js";
+import type { Dtype } from "../src/model/dtype.js";
 import { have, PYTHON, tempDir } from "./helpers/interop.js";
 
 const RUNS = 60;

@@ -8,11 +8,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { LockedError } from "../src/errors.js";
-import { acquireLock, inspectLock, lockPath } from "../src/lock.js";
-import { startChild } from "./helpers/child.js";
-import { compileFixture } from "./helpers/compile.js";
+import { LockedError } from "../src/model/errors.js";
+import { acquireLock, inspectLock, lockPath } from "../src/recovery/lock.js";
+import { startNode } from "./helpers/child.js";
 import { tempDir } from "./helpers/interop.js";
+import { fixture } from "./helpers/paths.js";
 
 /** The pid of a process that has ended. */
 function deadPid(): number {
@@ -133,13 +133,13 @@ test("release leaves a lock that is no longer ours (deleted by hand and taken by
 });
 
 test("processes racing to take over one stale lock: exactly one wins", async (t) => {
-  const script = compileFixture("take_lock");
+  const script = fixture("take_lock");
   const file = path.join(tempDir(t), "race.h5");
   const pid = deadPid();
   writeLock(file, { pid, hostname: os.hostname(), startedAt: "2026-01-01T00:00:00.000Z" });
   // They all start by then, and then try at the same moment.
   const startAt = String(Date.now() + 3000);
-  const racers = Array.from({ length: 8 }, () => startChild(t, script, [file, startAt]));
+  const racers = Array.from({ length: 8 }, () => startNode(script, [file, startAt], { test: t }));
   const results = await Promise.all(racers.map((r) => r.waitFor((l) => "took" in l || "error" in l)));
   fs.writeFileSync(`${file}.release`, ""); // the winner holds the lock until every racer has tried
   const winners = results.filter((r) => r.took === true);

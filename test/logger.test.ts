@@ -6,22 +6,17 @@
  * Expected values are written by hand or from formulas in this file.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { H5Logger, type H5LoggerErrorKind } from "../src/index.js";
 
-import { clearConsistencyFlags, readSuperblock } from "../src/superblock.js";
+import { clearConsistencyFlags, readSuperblock } from "../src/recovery/superblock.js";
+import { type Child, startNode } from "./helpers/child.js";
 import { h5pyRead, h5pyValues, have, python, sha256, snapshot, tempDir } from "./helpers/interop.js";
+import { fixture } from "./helpers/paths.js";
 import { refuses } from "./helpers/refuses.js";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CHILD = fileURLToPath(new URL("./fixtures/log_child.ts", import.meta.url));
-// Loads h5wasm past tsx, which would otherwise spend seconds on its 4 MB module in every child.
-const H5WASM_LOADER = fileURLToPath(new URL("./helpers/h5wasm-loader.mjs", import.meta.url));
 
 /** `n` values 0, 1, ..., n-1 as h5py returns a float64 dataset. */
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -506,71 +501,34 @@ test("attributes on the file and on datasets: strings, numbers, arrays, JSON obj
 });
 
 describe("the process ends: what reached the disk", () => {
-  interface Child {
-    process: ChildProcess;
-    /** Every JSON line the child printed so far. */
-    reports: { count: number; killAt?: number; timeline?: [number, number][] }[];
-    exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  interface Report {
+    count: number;
+    killAt?: number;
+    timeline?: [number, number][];
   }
 
   function start(t: TestContext, mode: string): { file: string; child: Child } {
     const file = path.join(tempDir(t), `${mode}.h5`);
-    // Without NODE_TEST_CONTEXT, which would make the child behave as a test-runner subprocess.
-    const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const proc = spawn(process.execPath, ["--import", "tsx", "--import", H5WASM_LOADER, CHILD, file, mode], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const child: Child = {
-      process: proc,
-      reports: [],
-      exited: new Promise((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal }))),
-    };
-    let pending = "";
-    proc.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) if (line.trim()) child.reports.push(JSON.parse(line));
-    });
-    let stderr = "";
-    proc.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
+    const child = startNode(fixture("log_child"), [file, mode], { test: t });
     t.after(() => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
-      if (stderr.trim() && !stderr.includes("expected by the test")) t.diagnostic(`child stderr: ${stderr.trim()}`);
+      const stderr = child.stderr().trim();
+      if (stderr && !stderr.includes("expected by the test")) t.diagnostic(`child stderr: ${stderr}`);
     });
     return { file, child };
   }
 
-  async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-    });
-    try {
-      return await Promise.race([promise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const lastCount = (child: Child) => (child.lines.at(-1) as Report | undefined)?.count ?? 0;
 
-  async function untilCount(child: Child, count: number): Promise<void> {
-    while ((child.reports.at(-1)?.count ?? 0) < count) {
-      if (child.process.exitCode !== null || child.process.signalCode !== null)
-        throw new Error("the child ended before logging enough rows");
-      await sleep(20);
-    }
+  function untilCount(child: Child, count: number): Promise<unknown> {
+    return child.waitFor((l) => (l as unknown as Report).count >= count, `${count} rows logged`);
   }
 
   test("a loop that never yields still flushes every flushEvery ms (child SIGKILLs itself)", async (t) => {
     if (!have(t, "h5py")) return;
     const { file, child } = start(t, "kill");
-    const { signal } = await within(120_000, child.exited, "kill child");
+    const { signal } = await child.exited;
     assert.equal(signal, "SIGKILL");
-    const { count, killAt, timeline } = child.reports[0] as Required<Child["reports"][0]>;
+    const { count, killAt, timeline } = child.lines[0] as unknown as Required<Report>;
     // flushEvery is 200 ms; allow 400 ms more for a slow machine.
     const mustHave = timeline.filter(([time]) => time <= killAt - 600).at(-1)?.[1] ?? 0;
     assert.ok(mustHave >= 100, `the child logged too few rows to tell (${mustHave} by 600 ms before the kill)`);
@@ -590,9 +548,9 @@ describe("the process ends: what reached the disk", () => {
     test(`a program that ${how} without close(): every row is in the file, the exit code kept`, async (t) => {
       if (!have(t, "h5py")) return;
       const { file, child } = start(t, mode);
-      const { code, signal } = await within(120_000, child.exited, `${mode} child`);
+      const { code, signal } = await child.exited;
       assert.deepEqual({ code, signal }, { code: expectedCode, signal: null });
-      assert.equal(child.reports.at(-1)?.count, 1000);
+      assert.equal(lastCount(child), 1000);
       assert.equal(readSuperblock(file).openForWrite, false, "the file was not closed");
       assert.deepEqual(h5pyValues(file).x, range(1000));
     });
@@ -602,11 +560,11 @@ describe("the process ends: what reached the disk", () => {
     test(`${sig} to a program that loops (yielding to the event loop): it dies of ${sig}, every reported row is in the file`, async (t) => {
       if (!have(t, "h5py")) return;
       const { file, child } = start(t, "forever");
-      await within(120_000, untilCount(child, 300), "forever child");
+      await untilCount(child, 300);
       child.process.kill(sig);
-      const { code, signal } = await within(10_000, child.exited, `forever child after ${sig}`);
+      const { code, signal } = await child.exited;
       assert.deepEqual({ code, signal }, { code: null, signal: sig });
-      const reported = child.reports.at(-1)?.count ?? 0;
+      const reported = lastCount(child);
       assert.equal(readSuperblock(file).openForWrite, false, "the file was not closed");
       const rows = h5pyValues(file).x as number[];
       assert.ok(rows.length >= reported, `${rows.length} rows in the file, ${reported} reported as logged`);
@@ -619,15 +577,15 @@ describe("the process ends: what reached the disk", () => {
   }, async (t) => {
     if (!have(t, "h5py")) return;
     const { file, child } = start(t, "forever-sync");
-    await within(120_000, untilCount(child, 300), "forever-sync child");
-    const reported = child.reports.at(-1)?.count ?? 0;
+    await untilCount(child, 300);
+    const reported = lastCount(child);
     child.process.kill("SIGINT");
     const ended = await Promise.race([child.exited, sleep(3000, null)]);
     if (ended === null) {
       child.process.kill("SIGKILL");
       assert.fail(`the child ignored SIGINT for 3 s (it had logged ${reported} rows)`);
     }
-    assert.deepEqual(ended, { code: null, signal: "SIGINT" });
+    assert.deepEqual({ code: ended.code, signal: ended.signal }, { code: null, signal: "SIGINT" });
     clearConsistencyFlags(file);
     const rows = h5pyValues(file).x as number[];
     assert.deepEqual(rows, range(rows.length));

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { isH5LoggerError } from "../src/errors.js";
-import { canonicalName, hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../src/names.js";
+import { isH5LoggerError } from "../src/model/errors.js";
+import { canonicalName, hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../src/model/names.js";
 
 function refused(name: unknown, message: RegExp): void {
   assert.throws(

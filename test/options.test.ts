@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { isH5LoggerError } from "../src/errors.js";
-import { checkLogOptions, normaliseDeclaration, resolveFilename, resolveOptions } from "../src/options.js";
+import { isH5LoggerError } from "../src/model/errors.js";
+import { checkLogOptions, normaliseDeclaration, resolveFilename, resolveOptions } from "../src/model/options.js";
 
 /** Assert an InvalidOption error whose message matches exactly or by pattern. */
 function invalid(fn: () => unknown, message: string | RegExp): void {

@@ -13,12 +13,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type TestContext, test } from "node:test";
-import * as hdf5 from "../src/hdf5.js";
+import * as hdf5 from "../src/hdf5/index.js";
 import { FileError, H5Logger, LockedError } from "../src/index.js";
-import { lookup3, readSuperblock } from "../src/superblock.js";
+import { lookup3, readSuperblock } from "../src/recovery/superblock.js";
 import { h5pyValues, have, PYTHON, sha256, tempDir } from "./helpers/interop.js";
+import { pythonFixture } from "./helpers/paths.js";
 
-const MAKE_CRASHED = new URL("./fixtures/make_crashed_file.py", import.meta.url).pathname;
+const MAKE_CRASHED = pythonFixture("make_crashed_file");
 
 function deadPid(): number {
   return Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);

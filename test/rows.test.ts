@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { isH5LoggerError } from "../src/errors.js";
-import { encodeRow, formatShape, type RowSpec, rowSize } from "../src/rows.js";
+import { isH5LoggerError } from "../src/model/errors.js";
+import { encodeRow, formatShape, type RowSpec, rowSize } from "../src/model/rows.js";
 
 /** Assert that encoding throws an InvalidValue error for `dataset` whose message matches. */
 function refuses(spec: RowSpec, value: unknown, message: RegExp, target = new Float64Array(64)): void {

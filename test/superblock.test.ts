@@ -9,11 +9,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type TestContext, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { clearConsistencyFlags, lookup3, readSuperblock } from "../src/superblock.js";
+import { clearConsistencyFlags, lookup3, readSuperblock } from "../src/recovery/superblock.js";
 import { have, tempDir as makeTempDir, PYTHON } from "./helpers/interop.js";
+import { pythonFixture } from "./helpers/paths.js";
 
-const FIXTURE = fileURLToPath(new URL("./fixtures/make_crashed_file.py", import.meta.url));
+const FIXTURE = pythonFixture("make_crashed_file");
 const tempDir = (t: TestContext) => makeTempDir(t, "h5logger-superblock-");
 /** Run the Python fixture; unless --clean, it must die of SIGKILL after flushing `rows` rows. */
 function makeFile(file: string, ...args: string[]): number {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as hdf5 from "../../src/hdf5.js";
+import * as hdf5 from "../../src/hdf5/index.js";
 import { now } from "../measure.js";
 
 /** Append `calls` scalars one at a time, then flush and close; returns milliseconds. */

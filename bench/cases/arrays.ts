@@ -8,8 +8,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { H5Logger } from "../../src/index.js";
 import { writeSyncRows } from "../baselines/write-sync.js";
-import { type TempDir, median, mib, now, repeat } from "../measure.js";
-import { type Result, nsPerCall } from "../result.js";
+import { median, mib, now, repeat, type TempDir } from "../measure.js";
+import { nsPerCall, type Result } from "../result.js";
 import type { Sizes } from "../sizes.js";
 
 /** Write every dirty page of the system to disk (outside the timings). */

@@ -9,10 +9,10 @@ import fs from "node:fs";
 import { H5Logger } from "../../src/index.js";
 import type { ReaderReport } from "../children/latency-reader.js";
 import type { WriterReport } from "../children/latency-writer.js";
-import { type TempDir, median } from "../measure.js";
+import { median, type TempDir } from "../measure.js";
 import type { Result } from "../result.js";
-import { startChild } from "../spawn.js";
 import type { Sizes } from "../sizes.js";
+import { startChild } from "../spawn.js";
 
 const TARGET_MS = 1100;
 
@@ -45,8 +45,9 @@ export async function latencyCase(sizes: Sizes, tmp: TempDir): Promise<Result[]>
   const file = tmp.file("latency");
   const reader = startChild("latency-reader", [file]);
   const writer = startChild("latency-writer", [file, String(sizes.latencySeconds)]);
-  const w = JSON.parse((await writer.output).trim().split("\n").at(-1) as string) as WriterReport;
-  const r = JSON.parse((await reader.output).trim().split("\n").at(-1) as string) as ReaderReport;
+  await Promise.all([writer.exited, reader.exited]);
+  const w = writer.lines.at(-1) as unknown as WriterReport;
+  const r = reader.lines.at(-1) as unknown as ReaderReport;
   tmp.drop(file);
   tmp.drop(`${file}.done`);
 

@@ -6,10 +6,10 @@
  * @module
  */
 import type { MemoryReport } from "../children/memory.js";
-import { type TempDir, mib } from "../measure.js";
+import { mib, type TempDir } from "../measure.js";
 import type { Result } from "../result.js";
-import { runChild } from "../spawn.js";
 import type { Sizes } from "../sizes.js";
+import { runChild } from "../spawn.js";
 
 /** maxBufferBytes: the default. */
 const BOUND = 64 * 2 ** 20;

@@ -5,7 +5,7 @@
  * @module
  */
 import { H5Logger } from "../../src/index.js";
-import { type TempDir, median, now, repeat } from "../measure.js";
+import { median, now, repeat, type TempDir } from "../measure.js";
 import type { Result } from "../result.js";
 import type { Sizes } from "../sizes.js";
 import { wideNames } from "./wide.js";

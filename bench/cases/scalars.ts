@@ -5,10 +5,10 @@
  * @module
  */
 import { H5Logger } from "../../src/index.js";
-import { type PinoFlavour, pinoLines } from "../baselines/pino.js";
 import { perCallAppends } from "../baselines/per-call.js";
-import { type TempDir, median, now, repeat } from "../measure.js";
-import { type Result, nsPerCall } from "../result.js";
+import { type PinoFlavour, pinoLines } from "../baselines/pino.js";
+import { median, now, repeat, type TempDir } from "../measure.js";
+import { nsPerCall, type Result } from "../result.js";
 import type { Sizes } from "../sizes.js";
 
 /** Our scalar loop; returns milliseconds. */

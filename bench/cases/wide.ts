@@ -4,8 +4,8 @@
  * @module
  */
 import { H5Logger } from "../../src/index.js";
-import { type TempDir, median, now, repeat } from "../measure.js";
-import { type Result, nsPerCall } from "../result.js";
+import { median, now, repeat, type TempDir } from "../measure.js";
+import { nsPerCall, type Result } from "../result.js";
 import type { Sizes } from "../sizes.js";
 
 const METRICS = [

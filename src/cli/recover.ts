@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { H5Logger } from "../logger.js";
-import type { RecoveryReport } from "../recover.js";
+
+import type { RecoveryReport } from "../recovery/recover.js";
+import { H5Logger } from "../write/logger.js";
 import { type Command, fileArgument, type Io, UsageError, write } from "./command.js";
 import { formatBytes } from "./format.js";
 import { style } from "./style.js";

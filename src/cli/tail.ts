@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { H5Reader } from "../reader.js";
+import type { H5Reader } from "../read/reader.js";
 import { type Command, count, fileArgument, type Io, timeoutOf, write } from "./command.js";
 import { formatArray, formatScalar } from "./format.js";
 import { isCompanion, isReadable, openForReading } from "./open.js";

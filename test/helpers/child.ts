@@ -1,67 +1,134 @@
 /**
- * Child processes that report in JSON lines, for tests that fork fixture programs and kill them.
+ * The one way tests and benchmarks start other processes: fixture programs that report in
+ * JSON lines, Python readers, the command line. A child started for a test is killed when the
+ * test ends; its stdout lines are parsed as they come, so a test can wait for the event it needs.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { TestContext } from "node:test";
 
-/** A running fixture program. */
-export interface Child {
-  process: ChildProcess;
-  /** Every JSON line it printed so far, in order. */
-  lines: Record<string, unknown>[];
-  /** Resolves with the first line (past or future) that `match` accepts; rejects after `ms` or when the child exits first. */
-  waitFor(match: (line: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
-  /** Its exit code and signal. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+/** A line a child printed: its JSON, or `{ text }` for a line that is not JSON (a warning, say). */
+export type Line = Record<string, unknown>;
+
+/** How a child ended. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
   /** Everything it wrote on stderr. */
-  stderr(): string;
+  stderr: string;
 }
 
-/** Start `node SCRIPT ...args`; it is killed when the test ends if still running. */
-export function startChild(t: TestContext, script: string, args: string[], options: { stdin?: boolean } = {}): Child {
-  const child = spawn(process.execPath, [script, ...args], { stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
-  const lines: Record<string, unknown>[] = [];
+/** A running child. */
+export interface Child {
+  process: ChildProcess;
+  /** Every line it printed so far, in order. */
+  lines: Line[];
+  /** Everything it printed on stdout so far. */
+  stdout(): string;
+  /** Everything it wrote on stderr so far. */
+  stderr(): string;
+  /**
+   * The first line (printed already or to come) that `match` accepts. Rejects when the child
+   * ends first, or after `ms` (default 120 s: a last resort for a hung child, not a timing bound).
+   */
+  waitFor(match: (line: Line) => boolean, what?: string, ms?: number): Promise<Line>;
+  /** Resolves when it has exited and its output is read. */
+  exited: Promise<Exit>;
+  /** Write a line to its stdin (needs `stdin: true`). */
+  send(text: string): void;
+}
+
+/** Options of {@link startChild}. */
+export interface ChildOptions {
+  /** Kill the child when this test ends, if it still runs. */
+  test?: TestContext;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Keep stdin open for {@link Child.send}. */
+  stdin?: boolean;
+  /** Extra arguments for node before the script (`--max-old-space-size=32`, `--import ...`). */
+  nodeArgs?: string[];
+}
+
+/** Start `node SCRIPT ...args` (a `.js` path: see paths.ts `fixture()`). */
+export function startNode(script: string, args: readonly string[], options: ChildOptions = {}): Child {
+  return startProcess(process.execPath, [...(options.nodeArgs ?? []), script, ...args], options);
+}
+
+/** Start any program. */
+export function startProcess(command: string, args: readonly string[], options: ChildOptions = {}): Child {
+  // Without NODE_TEST_CONTEXT, a Node child would behave as a test-runner subprocess.
+  const { NODE_TEST_CONTEXT: _, ...inherited } = process.env;
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...inherited, ...options.env },
+    stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+  });
+  const lines: Line[] = [];
   const waiting = new Set<() => void>();
+  let out = "";
   let pending = "";
   let errors = "";
   let ended = false;
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+    out += chunk;
     pending += chunk;
     for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
       const text = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
-      if (text.trim()) lines.push(JSON.parse(text));
+      if (text.trim()) lines.push(parse(text));
     }
     for (const wake of waiting) wake();
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     errors += chunk;
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => {
+  const exited = new Promise<Exit>((resolve) =>
+    child.on("close", (code, signal) => {
       ended = true;
       for (const wake of waiting) wake();
-      resolve({ code, signal });
+      resolve({ code, signal, stderr: errors });
     }),
   );
-  t.after(() => {
+  child.on("error", (err) => {
+    errors += `could not start ${command}: ${err.message}\n`;
+  });
+  options.test?.after(() => {
     if (!ended) child.kill("SIGKILL");
   });
-  const waitFor = (match: (line: Record<string, unknown>) => boolean, ms = 60_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const check = () => {
-        const found = lines.find(match);
-        if (found) return finish(() => resolve(found));
-        if (ended) finish(() => reject(new Error(`child exited before printing the line waited for; stderr: ${errors.slice(-2000)}`)));
-      };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no such line within ${ms} ms; stderr: ${errors.slice(-2000)}`))), ms);
+  const waitFor = (match: (line: Line) => boolean, what = "the line waited for", ms = 120_000) =>
+    new Promise<Line>((resolve, reject) => {
       const finish = (settle: () => void) => {
         clearTimeout(timer);
         waiting.delete(check);
         settle();
       };
+      const check = () => {
+        const found = lines.find(match);
+        if (found) return finish(() => resolve(found));
+        if (ended) finish(() => reject(new Error(`${command} ${args.join(" ")} exited before ${what}; stderr: ${errors.slice(-2000)}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`no ${what} within ${ms} ms; stderr: ${errors.slice(-2000)}`))), ms);
       waiting.add(check);
       check();
     });
-  return { process: child, lines, waitFor, exited, stderr: () => errors };
+  return {
+    process: child,
+    lines,
+    stdout: () => out,
+    stderr: () => errors,
+    waitFor,
+    exited,
+    send: (text) => child.stdin?.write(text),
+  };
+}
+
+function parse(text: string): Line {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === "object" && value !== null ? (value as Line) : { text };
+  } catch {
+    return { text };
+  }
 }

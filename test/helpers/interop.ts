@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { TestContext } from "node:test";
-import { clearConsistencyFlags } from "../../src/superblock.js";
+import { clearConsistencyFlags } from "../../src/recovery/superblock.js";
 
 /** Plain `python3` on PATH may lack h5py (pyenv here); Debian's has it. */
 export const PYTHON = process.env.H5LOGGER_PYTHON ?? "/usr/bin/python3";

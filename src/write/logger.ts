@@ -9,9 +9,9 @@
  * @module
  */
 import fs from "node:fs";
-import { writeAttributes } from "./attributes.js";
-import { Column, type Companions, type MemoryBudget } from "./column.js";
-import { describe } from "./dtype.js";
+import { writeAttributes } from "../hdf5/attributes.js";
+import * as hdf5 from "../hdf5/index.js";
+import { describe } from "../model/dtype.js";
 import {
   ClosedError,
   FileError,
@@ -21,13 +21,8 @@ import {
   InvalidOptionError,
   InvalidValueError,
   LockedError,
-} from "./errors.js";
-import { closeAtExit, forget } from "./exit.js";
-import * as hdf5 from "./hdf5.js";
-import { Journal } from "./journal.js";
-import { acquireLock, type WriterLock } from "./lock.js";
-import { canonicalName, hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "./names.js";
-import { createFresh, openForAppend } from "./open-file.js";
+} from "../model/errors.js";
+import { canonicalName, hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 import {
   type AttributeInput,
   checkLogOptions,
@@ -37,13 +32,18 @@ import {
   type ResolvedOptions,
   resolveFilename,
   resolveOptions,
-} from "./options.js";
+} from "../model/options.js";
+import type { RowSpec } from "../model/rows.js";
+import { H5Reader } from "../read/reader.js";
+import { closeAtExit, forget } from "../recovery/at-exit.js";
+import { Journal } from "../recovery/journal.js";
+import { acquireLock, type WriterLock } from "../recovery/lock.js";
+import { type RecoveryReport, recover, recoverForWriter } from "../recovery/recover.js";
+import { Column, type Companions, type MemoryBudget } from "./column.js";
 import { checkAppendable, existingCompanions, layoutFor, specFor, storedDtype } from "./plan.js";
-import { H5Reader } from "./reader.js";
-import { type RecoveryReport, recover, recoverForWriter } from "./recover.js";
-import { Checkpoints } from "./rollback.js";
-import type { RowSpec } from "./rows.js";
+import { Checkpoints } from "./shrink.js";
 import { ticks, ticksFor } from "./ticker.js";
+import { createFresh, openForAppend } from "./writer-file.js";
 
 const STRINGS_UNDER_SWMR =
   "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";

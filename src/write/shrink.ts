@@ -10,9 +10,10 @@
  *
  * @module
  */
+
+import * as hdf5 from "../hdf5/index.js";
+import { STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 import type { Column } from "./column.js";
-import * as hdf5 from "./hdf5.js";
-import { STEP_SUFFIX, TIME_SUFFIX } from "./names.js";
 
 /** The row count of each column at the last successful flush. */
 export class Checkpoints {

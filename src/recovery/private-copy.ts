@@ -13,14 +13,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { matchEndOfFile } from "./eof.js";
-import { closeAtExit, forget } from "./exit.js";
-import * as hdf5 from "./hdf5.js";
+import * as hdf5 from "../hdf5/index.js";
+import { closeAtExit, forget } from "./at-exit.js";
+import { matchEndOfFile } from "./end-of-file.js";
 import { inspectLock } from "./lock.js";
 import { repairRows, rollBackIfCrashed } from "./recover.js";
 import { clearConsistencyFlags } from "./superblock.js";
 
-export { shortOfEnd } from "./eof.js";
+export { shortOfEnd } from "./end-of-file.js";
 
 /**
  * Whether no h5logger writer holds `file`: there is no lock, or its writer is gone. For a

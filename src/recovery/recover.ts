@@ -13,14 +13,14 @@
  * @module
  */
 import fs from "node:fs";
-import { matchEndOfFile, shortOfEnd } from "./eof.js";
-import { FileError, LockedError } from "./errors.js";
-import * as hdf5 from "./hdf5.js";
+import * as hdf5 from "../hdf5/index.js";
+import { FileError, LockedError } from "../model/errors.js";
+import { resolveFilename } from "../model/options.js";
+import { matchEndOfFile, shortOfEnd } from "./end-of-file.js";
 import { type JournalRollback, journalPath, rollBack } from "./journal.js";
 import { acquireLock, type LockHolder, type WriterLock } from "./lock.js";
-import { resolveFilename } from "./options.js";
-import { applyRepair, planRepair, type TrimmedDataset } from "./repair.js";
 import { clearConsistencyFlags, readSuperblock } from "./superblock.js";
+import { applyRepair, planRepair, type TrimmedDataset } from "./trim.js";
 
 /** One dataset of a recovered file. */
 export interface RecoveredDataset {

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { bigintProblem, describe } from "./dtype.js";
-import { InvalidValueError } from "./errors.js";
-import * as hdf5 from "./hdf5.js";
-import type { AttributeInput } from "./options.js";
+import { bigintProblem, describe } from "../model/dtype.js";
+import { InvalidValueError } from "../model/errors.js";
+import type { AttributeInput } from "../model/options.js";
+import * as hdf5 from "./index.js";
 
 const JSON_LIST = "h5logger_json";
 const INTERNAL = new Set([JSON_LIST, hdf5.DTYPE_ATTRIBUTE]);

@@ -5,9 +5,9 @@
  * @module
  */
 import fs from "node:fs";
-import { FileError, LockedError } from "./errors.js";
-import * as hdf5 from "./hdf5.js";
-import { readSuperblock } from "./superblock.js";
+import * as hdf5 from "../hdf5/index.js";
+import { FileError, LockedError } from "../model/errors.js";
+import { readSuperblock } from "../recovery/superblock.js";
 
 /** Create (or truncate) `filename`, unless another writer holds it. */
 export function createFresh(filename: string): hdf5.FileHandle {

@@ -6,16 +6,16 @@
  */
 import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { readAttributes } from "./attributes.js";
-import { openCrashedCopy, shortOfEnd, writerDied, writerGone } from "./crashed.js";
-import type { Dtype, TypedArray } from "./dtype.js";
-import { ClosedError, FileError, InvalidNameError } from "./errors.js";
-import * as hdf5 from "./hdf5.js";
-import { journalGeneration } from "./journal.js";
-import { hdf5Path } from "./names.js";
-import { resolveFilename } from "./options.js";
-import { formatShape, rowSize } from "./rows.js";
-import { readSuperblock } from "./superblock.js";
+import { readAttributes } from "../hdf5/attributes.js";
+import * as hdf5 from "../hdf5/index.js";
+import type { Dtype, TypedArray } from "../model/dtype.js";
+import { ClosedError, FileError, InvalidNameError } from "../model/errors.js";
+import { hdf5Path } from "../model/names.js";
+import { resolveFilename } from "../model/options.js";
+import { formatShape, rowSize } from "../model/rows.js";
+import { journalGeneration } from "../recovery/journal.js";
+import { openCrashedCopy, shortOfEnd, writerDied, writerGone } from "../recovery/private-copy.js";
+import { readSuperblock } from "../recovery/superblock.js";
 
 /** One row as {@link DatasetView.at} returns it: a scalar, or the row's elements in row-major order. */
 export type Row = number | bigint | boolean | string | TypedArray | boolean[] | string[];

@@ -13,8 +13,8 @@
  *
  * @module
  */
-import * as hdf5 from "./hdf5.js";
-import { STEP_SUFFIX, TIME_SUFFIX } from "./names.js";
+import * as hdf5 from "../hdf5/index.js";
+import { STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 
 /** Rows the repair dropped from one dataset. */
 export interface TrimmedDataset {

@@ -9,8 +9,8 @@
  * @module
  */
 import nodeFs from "node:fs";
-import { arrayTypeFor, type Dtype } from "./dtype.js";
-import { HDF5Error } from "./errors.js";
+import { arrayTypeFor, type Dtype } from "../model/dtype.js";
+import { HDF5Error } from "../model/errors.js";
 
 /** The wasm stack pointer, which h5wasm does not export. */
 interface WasmStack {

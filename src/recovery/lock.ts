@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { FileError, LockedError } from "./errors.js";
+import { FileError, LockedError } from "../model/errors.js";
 
 /** Who holds a lock, as its lock file says. */
 export interface LockHolder {

@@ -4,13 +4,14 @@
  *
  * @module
  */
+
+import * as hdf5 from "../hdf5/index.js";
+import { dtypeSize } from "../model/dtype.js";
+import { InvalidValueError } from "../model/errors.js";
+import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
+import type { NormalisedDeclaration, ResolvedOptions } from "../model/options.js";
+import { formatShape, inferRowSpec, type RowSpec } from "../model/rows.js";
 import type { ColumnLayout, Companions } from "./column.js";
-import { dtypeSize } from "./dtype.js";
-import { InvalidValueError } from "./errors.js";
-import * as hdf5 from "./hdf5.js";
-import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "./names.js";
-import type { NormalisedDeclaration, ResolvedOptions } from "./options.js";
-import { formatShape, inferRowSpec, type RowSpec } from "./rows.js";
 
 /** Batches larger than this gain nothing measurable and only hold memory. */
 const BATCH_BYTES = 1024 * 1024;

@@ -8,14 +8,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type Command, type Io, UsageError } from "./cli/command.js";
-import { exportCommand } from "./cli/export.js";
-import { ls } from "./cli/ls.js";
-import { recoverCommand } from "./cli/recover.js";
-import { show } from "./cli/show.js";
-import { stats } from "./cli/stats.js";
-import { useColor } from "./cli/style.js";
-import { tailCommand } from "./cli/tail.js";
+import { type Command, type Io, UsageError } from "./command.js";
+import { exportCommand } from "./export.js";
+import { ls } from "./ls.js";
+import { recoverCommand } from "./recover.js";
+import { show } from "./show.js";
+import { stats } from "./stats.js";
+import { useColor } from "./style.js";
+import { tailCommand } from "./tail.js";
 
 const COMMANDS: Command[] = [ls, show, tailCommand, stats, exportCommand, recoverCommand];
 

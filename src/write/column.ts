@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { arrayTypeFor, dtypeSize, type TypedArray, typedArrayDtype } from "./dtype.js";
-import * as hdf5 from "./hdf5.js";
-import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "./names.js";
-import { encodeRow, type RowBuffer, type RowSpec, rowSize, type ShapedRow } from "./rows.js";
+
+import * as hdf5 from "../hdf5/index.js";
+import { arrayTypeFor, dtypeSize, type TypedArray, typedArrayDtype } from "../model/dtype.js";
+import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
+import { encodeRow, type RowBuffer, type RowSpec, rowSize, type ShapedRow } from "../model/rows.js";
 
 /** How a column's rows are laid out in the file and in memory. */
 export interface ColumnLayout {
