@@ -28,8 +28,9 @@ export {
 } from "./model/errors.js";
 export type { AttributeInput, DatasetDeclaration, H5LoggerOptions, LogOptions } from "./model/options.js";
 export type { ShapedRow } from "./model/rows.js";
-export type { NestedArray, OpenOptions, Row, Rows } from "./read/reader.js";
-export { DatasetView, H5Reader } from "./read/reader.js";
+export { DatasetView } from "./read/dataset-view.js";
+export type { FollowedRows, FollowOptions, NestedArray, OpenOptions, Row, Rows } from "./read/reader.js";
+export { H5Reader } from "./read/reader.js";
 export type { LockHolder } from "./recovery/lock.js";
 export type { RecoveredDataset, RecoveryReport } from "./recovery/recover.js";
 export { H5Logger } from "./write/logger.js";

@@ -10,6 +10,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { H5Logger } from "../src/index.js";
 import { journalGeneration } from "../src/recovery/journal.js";
+import { locateForReading } from "../src/recovery/location.js";
 import { have, PYTHON, python, run, tempDir } from "./helpers/interop.js";
 import { CLI, fixture, pythonFixture, REPO } from "./helpers/paths.js";
 
@@ -427,7 +428,7 @@ test("recover repairs a crashed file and says what it holds", async (t) => {
   const file = path.join(tempDir(t), "crashed.h5");
   const child = spawn(process.execPath, [fixture("cli_writer"), file, "plain", "100000"]);
   // Killed once it has completed a few flushes (its journal counts them; a loaded machine can take seconds to start it).
-  for (let waited = 0; (journalGeneration(file) ?? 0n) < 4n; waited += 50) {
+  for (let waited = 0; (journalGeneration(locateForReading(file)) ?? 0n) < 4n; waited += 50) {
     assert.ok(waited < 30_000, "the writer never got going");
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -391,6 +391,16 @@ test(`hostile input: ${RUNS} runs of ${CALLS.minLength}-${CALLS.maxLength} rando
                 if (name === null) continue;
                 const d = datasets.get(name) as Dataset;
                 const { value, leaves } = build(d.spec, c.m);
+                if (c.step !== null && d.steps === null) {
+                  // A step for a dataset that has rows without steps cannot be stored: refused, never dropped.
+                  expectRefusal(
+                    name,
+                    ["InvalidValue"],
+                    () => logger.log(name, value, { step: c.step as number }),
+                    "a step without a step column",
+                  );
+                  continue;
+                }
                 calls++;
                 accepted++;
                 logger.log(name, value, c.step !== null ? { step: c.step } : undefined);

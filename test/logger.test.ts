@@ -497,7 +497,12 @@ test("attributes on the file and on datasets: strings, numbers, arrays, JSON obj
   assert.deepEqual(JSON.parse(attrs.config as string), config);
   assert.equal(datasets.loss.attrs.unit, "nats");
   assert.equal(datasets.loss.attrs.scale, 2);
-  assert.equal(datasets.loss.attrs.smoothed, "false", "h5py sees a boolean as JSON text");
+  assert.equal(datasets.loss.attrs.smoothed, 0n, "h5py sees a boolean as a 0/1 byte");
+  const truth = python<boolean[]>(
+    'import sys, json, h5py\nf = h5py.File(sys.argv[1], "r")\na = f["loss"].attrs["smoothed"]\nprint(json.dumps([bool(a), a.dtype.str]))',
+    file,
+  );
+  assert.deepEqual(truth, [false, "|u1"], "Python's bool() of the attribute is False");
 });
 
 describe("the process ends: what reached the disk", () => {

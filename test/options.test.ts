@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { isH5LoggerError } from "../src/model/errors.js";
-import { checkLogOptions, normaliseDeclaration, resolveFilename, resolveOptions } from "../src/model/options.js";
+import { checkLogOptions, normaliseDeclaration, resolveOptions } from "../src/model/options.js";
+import { withExtension } from "../src/model/filename.js";
 
 /** Assert an InvalidOption error whose message matches exactly or by pattern. */
 function invalid(fn: () => unknown, message: string | RegExp): void {
@@ -150,29 +151,29 @@ describe("log() options", () => {
 
 describe("file names", () => {
   test("no extension: .h5 is appended", () => {
-    assert.equal(resolveFilename("run"), "run.h5");
-    assert.equal(resolveFilename(path.join("out", "run")), path.join("out", "run.h5"));
-    assert.equal(resolveFilename("out.d/run"), "out.d/run.h5"); // a dot in a directory is not an extension
+    assert.equal(withExtension("run", "write"), "run.h5");
+    assert.equal(withExtension(path.join("out", "run"), "write"), path.join("out", "run.h5"));
+    assert.equal(withExtension("out.d/run", "write"), "out.d/run.h5"); // a dot in a directory is not an extension
   });
 
   test(".h5 and .hdf5 are kept", () => {
-    assert.equal(resolveFilename("run.h5"), "run.h5");
-    assert.equal(resolveFilename("run.hdf5"), "run.hdf5");
-    assert.equal(resolveFilename("/tmp/a.b.h5"), "/tmp/a.b.h5");
+    assert.equal(withExtension("run.h5", "write"), "run.h5");
+    assert.equal(withExtension("run.hdf5", "write"), "run.hdf5");
+    assert.equal(withExtension("/tmp/a.b.h5", "write"), "/tmp/a.b.h5");
   });
 
   test("any other extension is an error naming it", () => {
     invalid(
-      () => resolveFilename("run.csv"),
+      () => withExtension("run.csv", "write"),
       'filename "run.csv": extension .csv is not .h5 or .hdf5; use one of those or none (then .h5 is added)',
     );
-    invalid(() => resolveFilename("run.h5.bak"), /extension \.bak is not \.h5 or \.hdf5/);
-    invalid(() => resolveFilename("data.hdf"), /extension \.hdf is not/);
+    invalid(() => withExtension("run.h5.bak", "write"), /extension \.bak is not \.h5 or \.hdf5/);
+    invalid(() => withExtension("data.hdf", "write"), /extension \.hdf is not/);
   });
 
   test("the name must be a non-empty string", () => {
-    invalid(() => resolveFilename(""), 'filename must be a non-empty string, got ""');
-    invalid(() => resolveFilename(undefined), "filename must be a non-empty string, got undefined");
-    invalid(() => resolveFilename(42), "filename must be a non-empty string, got 42");
+    invalid(() => withExtension("", "write"), 'filename must be a non-empty string, got ""');
+    invalid(() => withExtension(undefined, "write"), "filename must be a non-empty string, got undefined");
+    invalid(() => withExtension(42, "write"), "filename must be a non-empty string, got 42");
   });
 });

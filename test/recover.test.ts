@@ -183,7 +183,8 @@ test("recover: a missing file, a file that is not HDF5, a bad extension: clear e
   );
   assert.equal(fs.readFileSync(text, "utf8"), "not hdf5");
   assert.equal(fs.existsSync(`${text}.lock`), false);
-  assert.throws(() => H5Logger.recover(path.join(dir, "run.csv")), /extension/);
+  // Any extension: recover reads any HDF5 file; a missing one says so.
+  assert.throws(() => H5Logger.recover(path.join(dir, "run.csv")), /run\.csv: does not exist/);
   // No extension: .h5 is added, as everywhere else.
   const { file } = crashed(t);
   assert.equal(H5Logger.recover(file.replace(/\.h5$/, "")).flagsCleared, true);
@@ -254,7 +255,7 @@ test("readers read a crashed file without modifying it, from a private copy remo
   for (const lock of [true, false]) {
     const { file } = crashed(t, { rows: 8, lock });
     const before = sha256(file);
-    const copies = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("h5logger-crashed-")).length;
+    const copies = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("h5logger-copy-")).length;
     const copiesBefore = copies();
     const reader = H5Logger.openSync(file);
     assert.equal(copies(), copiesBefore + 1);

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
-import type { DatasetView, H5Reader } from "../read/reader.js";
+import type { DatasetView, H5Reader } from "../index.js";
 import { type Command, fileArgument, timeoutOf, UsageError, write } from "./command.js";
 import { csvCell, jsonValue } from "./format.js";
 import { openForReading, selectSeries } from "./open.js";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DatasetView, H5Reader } from "../read/reader.js";
+import type { DatasetView, H5Reader } from "../index.js";
 import { type Command, fileArgument, type Io, timeoutOf, UsageError, write } from "./command.js";
 import { formatBytes, formatScalar, jsonable } from "./format.js";
 import { isReadable, openForReading } from "./open.js";

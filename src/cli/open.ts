@@ -5,7 +5,7 @@
  * @module
  */
 import type { Writable } from "node:stream";
-import { type DatasetView, H5Reader, type OpenOptions } from "../read/reader.js";
+import { type DatasetView, H5Reader, type OpenOptions } from "../index.js";
 
 /** Open `file` for reading, waiting up to `timeout` ms (default 0) for it to exist and become readable. */
 export function openForReading(file: string, options: Omit<OpenOptions, "snapshot"> = {}): Promise<H5Reader> {

@@ -5,8 +5,7 @@
  * @module
  */
 
-import type { RecoveryReport } from "../recovery/recover.js";
-import { H5Logger } from "../write/logger.js";
+import { H5Logger, type RecoveryReport } from "../index.js";
 import { type Command, fileArgument, type Io, UsageError, write } from "./command.js";
 import { formatBytes } from "./format.js";
 import { style } from "./style.js";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { DatasetView } from "../read/reader.js";
+import type { DatasetView } from "../index.js";
 import { type Command, fileArgument, type Io, timeoutOf, UsageError, write } from "./command.js";
 import { formatArray, formatScalar } from "./format.js";
 import { openForReading } from "./open.js";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DatasetView } from "../read/reader.js";
+import type { DatasetView } from "../index.js";
 import { type Command, fileArgument, type Io, timeoutOf, count as wholeNumber, write } from "./command.js";
 import { formatScalar, formatStatistic, jsonable } from "./format.js";
 import { isNumericSeries, openForReading, selectSeries } from "./open.js";

@@ -4,9 +4,7 @@
  *
  * @module
  */
-import fs from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { H5Reader } from "../read/reader.js";
+import type { H5Reader, Rows } from "../index.js";
 import { type Command, count, fileArgument, type Io, timeoutOf, write } from "./command.js";
 import { formatArray, formatScalar } from "./format.js";
 import { isCompanion, isReadable, openForReading } from "./open.js";
@@ -26,27 +24,27 @@ class Printer {
     this.#io = io;
   }
 
-  async rows(reader: H5Reader, name: string, from: number, to: number): Promise<void> {
+  /** Print `rows` of `name`, the first of them row `start`; arrays of shape `rowShape`. */
+  async rows(name: string, start: number, rows: Rows, rowShape: readonly number[] = []): Promise<void> {
     const s = style(this.#io.color);
-    const view = reader.get(name);
-    const rowShape = view.shape.slice(1);
     if (this.#headers && this.#current !== name) {
       await write(this.#io.stdout, `${this.#current === null ? "" : "\n"}${s.bold(`==> ${name} <==`)}\n`);
     }
     this.#current = name;
-    for (let start = from; start < to; start += BLOCK_ROWS) {
-      const rows = view.slice(start, Math.min(to, start + BLOCK_ROWS)) as ArrayLike<unknown>;
-      let out = "";
-      for (let i = 0; i < rows.length; i++) {
-        const index = String(start + i);
-        const text =
-          rowShape.length === 0
-            ? formatScalar(rows[i])
-            : formatArray(rows[i] as ArrayLike<unknown>, rowShape, " ".repeat(index.length + 2));
-        out += `${s.dim(index)}  ${text}\n`;
+    const list = rows as ArrayLike<unknown>;
+    let out = "";
+    for (let i = 0; i < list.length; i++) {
+      const index = String(start + i);
+      const row = list[i];
+      const text =
+        rowShape.length === 0 ? formatScalar(row) : formatArray(row as ArrayLike<unknown>, rowShape, " ".repeat(index.length + 2));
+      out += `${s.dim(index)}  ${text}\n`;
+      if (out.length >= 1 << 16) {
+        await write(this.#io.stdout, out);
+        out = "";
       }
-      await write(this.#io.stdout, out);
     }
+    await write(this.#io.stdout, out);
   }
 }
 
@@ -60,47 +58,20 @@ function seriesOf(reader: H5Reader, names: string[]): string[] {
   });
 }
 
-async function tail(
-  reader: H5Reader,
-  names: string[],
-  last: number,
-  follow: boolean,
-  pollEvery: number,
-  waited: boolean,
-  io: Io,
-): Promise<void> {
+async function tail(reader: H5Reader, names: string[], last: number, follow: boolean, pollEvery: number, io: Io): Promise<void> {
   // Named series must exist now, unless we follow a file whose writer may still add them.
   if (!follow) for (const name of names) reader.get(name);
   const printer = new Printer(names.length !== 1 && (names.length > 1 || seriesOf(reader, names).length > 1), io);
-  const printed = new Map<string, number>();
-  for (const name of seriesOf(reader, names)) {
-    const length = reader.get(name).length;
-    // Started before the file existed: every row is new.
-    await printer.rows(reader, name, waited ? 0 : Math.max(0, length - last), length);
-    printed.set(name, length);
-  }
-  let sawWriter = reader.live || waited;
-  let lastLook = false;
-  while (follow && !io.signal.aborted) {
-    try {
-      await sleep(pollEvery, undefined, { signal: io.signal });
-    } catch {
-      return; // Ctrl-C
-    }
-    reader.refresh();
+  if (!follow) {
     for (const name of seriesOf(reader, names)) {
-      const from = printed.get(name) ?? 0; // a series that appeared since: all its rows are new
       const length = reader.get(name).length;
-      if (length > from) await printer.rows(reader, name, from, length);
-      printed.set(name, Math.max(from, length));
+      const view = reader.get(name);
+      await printer.rows(name, Math.max(0, length - last), view.slice(Math.max(0, length - last)), view.shape.slice(1));
     }
-    // One more look after the writer closes catches what it wrote while closing.
-    if (sawWriter && !reader.live) {
-      if (lastLook) return;
-      lastLook = true;
-    }
-    sawWriter ||= reader.live;
+    return;
   }
+  const rows = reader.follow((r) => seriesOf(r, names), { last, waitForWriter: true, pollEvery, signal: io.signal, maxRows: BLOCK_ROWS });
+  for await (const { name, start, rows: block } of rows) await printer.rows(name, start, block, reader.get(name).shape.slice(1));
 }
 
 export const tailCommand: Command = {
@@ -135,8 +106,6 @@ Options:
     const last = count("--lines", values.lines, 10);
     const pollEvery = Math.max(1, count("--poll", values.poll, 100));
     const timeout = timeoutOf(values, follow ? Number.MAX_SAFE_INTEGER / 2 : 0);
-    // A file that does not exist yet will have a writer: its close ends -f.
-    const waited = !fs.existsSync(file) && !fs.existsSync(`${file}.h5`);
     let reader: H5Reader;
     try {
       reader = await openForReading(file, { timeout, signal: io.signal, retryEvery: pollEvery });
@@ -145,7 +114,7 @@ Options:
       throw err;
     }
     try {
-      await tail(reader, positionals.slice(1), last, follow, pollEvery, waited, io);
+      await tail(reader, positionals.slice(1), last, follow, pollEvery, io);
     } finally {
       reader.close();
     }

@@ -4,20 +4,12 @@
  *
  * @module
  */
-import path from "node:path";
-import { type Dtype, describe, parseDtype } from "./dtype.js";
-import { InvalidOptionError } from "./errors.js";
+import { type Dtype, describe, dtypeSize, parseDtype } from "./dtype.js";
+import { type AttributeInput, encodeAttributes } from "./attributes.js";
+import { InvalidOptionError, InvalidValueError } from "./errors.js";
+import { canonicalName } from "./names.js";
 
-/** A value that can be stored as an HDF5 attribute. Objects and nested arrays are stored as JSON text. */
-export type AttributeInput =
-  | string
-  | number
-  | bigint
-  | boolean
-  | readonly number[]
-  | readonly string[]
-  | { readonly [key: string]: unknown }
-  | readonly unknown[];
+export type { AttributeInput } from "./attributes.js";
 
 /**
  * Declares a dataset before it is logged: its dtype, its row shape, or both. When both are
@@ -33,6 +25,10 @@ export type DatasetDeclaration =
       attrs?: Record<string, AttributeInput>;
     }
   | readonly [number, string];
+
+/** Why strings and concurrent readers do not mix. */
+export const STRINGS_UNDER_SWMR =
+  "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
 
 /** Options of {@link H5Logger}. */
 export interface H5LoggerOptions {
@@ -118,11 +114,19 @@ export function rejectUnknownKeys(what: string, options: object, known: readonly
   }
 }
 
-function positive(name: string, value: unknown, fallback: number, unit: string): number {
+/** Node's timers take at most 2^31 - 1 ms (about 24.8 days); beyond, they fire after 1 ms. */
+const MAX_FLUSH_EVERY = 2 ** 31 - 1;
+/** HDF5 keeps a chunk whole in the WebAssembly heap while it writes it: far below HDF5's own 4 GiB limit. */
+const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+/** Most bytes of one declared row: it must fit the WebAssembly heap, with room to copy it. */
+export const MAX_ROW_BYTES = 512 * 1024 * 1024;
+
+function positive(name: string, value: unknown, fallback: number, unit: string, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
     throw new InvalidOptionError(`${name} must be a positive number of ${unit}, got ${describe(value)}`);
   }
+  if (value > max) throw new InvalidOptionError(`${name} must be at most ${max} ${unit}, got ${value}`);
   return value;
 }
 
@@ -149,18 +153,21 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (o.attrs !== undefined && (typeof o.attrs !== "object" || o.attrs === null || Array.isArray(o.attrs))) {
     throw new InvalidOptionError(`attrs must be an object of attribute values, got ${describe(o.attrs)}`);
   }
-  return {
+  const attrs = o.attrs ?? {};
+  encodeAttributes("/", attrs); // checked now: a bad attribute must not leave the rest half-written
+  const resolved = {
     replaceIfExists: flag("replaceIfExists", o.replaceIfExists),
-    flushEvery: positive("flushEvery", o.flushEvery, 1000, "milliseconds"),
+    flushEvery: positive("flushEvery", o.flushEvery, 1000, "milliseconds", MAX_FLUSH_EVERY),
     maxBufferBytes: Math.floor(positive("maxBufferBytes", o.maxBufferBytes, 64 * 1024 * 1024, "bytes")),
-    chunkBytes: Math.floor(positive("chunkBytes", o.chunkBytes, 64 * 1024, "bytes")),
+    chunkBytes: Math.floor(positive("chunkBytes", o.chunkBytes, 64 * 1024, "bytes", MAX_CHUNK_BYTES)),
     datasets,
     timestamps: flag("timestamps", o.timestamps),
     steps: flag("steps", o.steps),
-    attrs: o.attrs ?? {},
+    attrs,
     concurrentReaders: flag("concurrentReaders", o.concurrentReaders),
     nDatasets: o.nDatasets === undefined ? null : count("nDatasets", o.nDatasets),
   };
+  return { ...resolved, datasets: checkDeclarations(resolved) };
 }
 
 function count(name: string, value: unknown): number {
@@ -195,6 +202,13 @@ export function normaliseDeclaration(name: string, declaration: unknown): Normal
       );
     }
     out.rowShape = [...d.shape];
+    const elements = out.rowShape.reduce((a, b) => a * b, 1);
+    const bytes = elements * (out.dtype === undefined || out.dtype === "string" ? 8 : dtypeSize(out.dtype));
+    if (bytes > MAX_ROW_BYTES) {
+      throw new InvalidOptionError(
+        `${what}.shape ${JSON.stringify(out.rowShape)}: a row of ${elements} elements is ${bytes} bytes, more than the ${MAX_ROW_BYTES} bytes one row can take (it must fit in HDF5's WebAssembly memory)`,
+      );
+    }
   }
   if (d.attrs !== undefined) out.attrs = d.attrs;
   return out;
@@ -224,18 +238,37 @@ export function checkLogOptions(dataset: string, options: unknown): { dtype?: Dt
   return out;
 }
 
-/**
- * The file name to use: `.h5` appended when there is no extension, `.h5`/`.hdf5` kept, any
- * other extension refused (a typo like `run.csv` should not silently become HDF5).
- */
-export function resolveFilename(filename: unknown): string {
-  if (typeof filename !== "string" || filename.length === 0) {
-    throw new InvalidOptionError(`filename must be a non-empty string, got ${describe(filename)}`);
+/** Check every declaration's name before anything is written; returns them by canonical name. */
+function checkDeclarations(
+  options: Omit<ResolvedOptions, "datasets"> & { datasets: Map<string, NormalisedDeclaration> },
+): Map<string, NormalisedDeclaration> {
+  const declared = new Map<string, NormalisedDeclaration>();
+  const given = new Map<string, string>();
+  for (const [name, declaration] of options.datasets) {
+    const canonical = canonicalName(name);
+    const earlier = given.get(canonical);
+    if (earlier !== undefined) {
+      throw new InvalidOptionError(
+        `datasets: ${JSON.stringify(earlier)} and ${JSON.stringify(name)} declare the same dataset; declare it once`,
+      );
+    }
+    for (const other of declared.keys()) {
+      const [outer, inner] = other.length < canonical.length ? [other, canonical] : [canonical, other];
+      if (inner.startsWith(`${outer}/`)) {
+        throw new InvalidOptionError(`datasets: ${JSON.stringify(outer)} cannot be a dataset and also hold ${JSON.stringify(inner)}`);
+      }
+    }
+    if (options.concurrentReaders && declaration.rowShape === undefined) {
+      if (declaration.dtype === undefined || declaration.rowRank === undefined) {
+        throw new InvalidOptionError(
+          `datasets.${name}: with concurrentReaders every dataset needs its dtype and its shape or rank up front`,
+        );
+      }
+    }
+    if (options.concurrentReaders && declaration.dtype === "string") throw new InvalidValueError(canonical, STRINGS_UNDER_SWMR);
+    if (declaration.attrs) encodeAttributes(canonical, declaration.attrs);
+    given.set(canonical, name);
+    declared.set(canonical, declaration);
   }
-  const ext = path.extname(filename);
-  if (ext === "") return `${filename}.h5`;
-  if (ext === ".h5" || ext === ".hdf5") return filename;
-  throw new InvalidOptionError(
-    `filename ${JSON.stringify(filename)}: extension ${ext} is not .h5 or .hdf5; use one of those or none (then .h5 is added)`,
-  );
+  return declared;
 }

@@ -19,21 +19,17 @@
  * Layout: "h5ljrnl1" (8 bytes), the file's length at the last completed flush (uint64 LE), the
  * number of completed flushes (uint64 LE), then records: offset (uint64 LE), length (uint32
  * LE), the old bytes. The count lets a reader tell whether a copy of the file and the journal
- * it read belong to the same flush (see reader.ts: snapshots).
+ * it read belong to the same flush (see read/open-policy.ts: snapshots).
  *
  * @module
  */
 import fs from "node:fs";
+import type { LogFile } from "./location.js";
 
 const MAGIC = Buffer.from("h5ljrnl1", "latin1");
 const HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 12;
 const BLOCK_BYTES = 4096;
-
-/** The journal of `file`. */
-export function journalPath(file: string): string {
-  return `${file}.journal`;
-}
 
 /** The journal of a file being written. */
 export class Journal {
@@ -49,8 +45,8 @@ export class Journal {
   #scratch = Buffer.alloc(64 * 1024);
 
   /** Start the journal of `file`, whose content on disk is now complete and consistent at `length` bytes. */
-  constructor(file: string, length: number) {
-    this.path = journalPath(file);
+  constructor(file: LogFile, length: number) {
+    this.path = file.journal;
     this.#fd = fs.openSync(this.path, "w");
     this.checkpoint(length);
   }
@@ -140,10 +136,10 @@ export class Journal {
  * How many flushes the writer of `file` has completed, from its journal; `null` when there is
  * no journal (no h5logger writer, or one that closed the file).
  */
-export function journalGeneration(file: string): bigint | null {
+export function journalGeneration(file: LogFile): bigint | null {
   let fd: number;
   try {
-    fd = fs.openSync(journalPath(file), "r");
+    fd = fs.openSync(file.journal, "r");
   } catch {
     return null;
   }
@@ -165,11 +161,11 @@ export interface JournalRollback {
 }
 
 /**
- * Bring `file` back to its last completed flush with the journal `journal` (by default its
- * own), leaving the journal in place. `null` when there is no journal. Only for a file whose
- * writer is gone and never closed it: a journal found beside a closed file is stale.
+ * Bring `file` (the log file, or a private copy of it) back to its last completed flush with
+ * the journal `journal`, leaving the journal in place. `null` when there is no journal. Only
+ * for a file whose writer is gone and never closed it: a journal beside a closed file is stale.
  */
-export function rollBack(file: string, journal = journalPath(file)): JournalRollback | null {
+export function rollBack(file: string, journal: string): JournalRollback | null {
   let data: Buffer;
   try {
     data = fs.readFileSync(journal);

@@ -1,26 +1,25 @@
 /**
- * Recovery of a file whose writer crashed: no HDF5 tools needed.
+ * Recovery of a file whose writer crashed, with no HDF5 tools: the file brought back to its
+ * writer's last completed flush (roll back, with the journal), HDF5's "open for write" flags
+ * cleared (as `h5clear -s` does), its length and recorded end matched, rows of an interrupted
+ * flush that do not line up with their companions trimmed, and the dead writer's lock removed.
  *
- * A writer killed with `kill -9` leaves HDF5's "open for write" flags set in the superblock,
- * and its lock file behind. Every row it flushed is in the file; HDF5 refuses to open the
- * file until the flags are cleared. {@link recover} clears them (as `h5clear -s` does) once
- * it has made sure that no writer still runs, and reports what the file holds.
- *
- * A new writer recovers by itself when that is safe, that is when the lock file proves the
- * previous writer dead (see {@link recoverForWriter}); otherwise it refuses, naming the one
- * command that fixes it.
+ * {@link recover} does it on request, once it has made sure that no writer still runs. A new
+ * writer does it by itself when that is safe, that is when the lock proves the previous writer
+ * dead ({@link recoverForWriter}); otherwise it refuses, naming the one command that fixes it.
  *
  * @module
  */
 import fs from "node:fs";
-import * as hdf5 from "../hdf5/index.js";
 import { FileError, LockedError } from "../model/errors.js";
-import { resolveFilename } from "../model/options.js";
-import { matchEndOfFile, shortOfEnd } from "./end-of-file.js";
-import { type JournalRollback, journalPath, rollBack } from "./journal.js";
+import * as hdf5 from "../hdf5/index.js";
+import { isFlagged } from "./holder.js";
+import { type JournalRollback, rollBack } from "./journal.js";
+import { type LogFile, locateForReading } from "./location.js";
 import { acquireLock, type LockHolder, type WriterLock } from "./lock.js";
-import { clearConsistencyFlags, readSuperblock } from "./superblock.js";
-import { applyRepair, planRepair, type TrimmedDataset } from "./trim.js";
+import { writerLockHeld } from "./os-lock.js";
+import { clearConsistencyFlags, matchEndOfFile, readSuperblock, shortOfEnd } from "./superblock.js";
+import { applyTrim, planTrim, type TrimmedDataset } from "./trim.js";
 
 /** One dataset of a recovered file. */
 export interface RecoveredDataset {
@@ -36,7 +35,7 @@ export interface RecoveredDataset {
 
 /** What {@link recover} did and found. */
 export interface RecoveryReport {
-  /** The file. */
+  /** The file, as named. */
   file: string;
   /** Whether HDF5's "open for write" flags were set (the writer never closed the file) and are now cleared. */
   flagsCleared: boolean;
@@ -56,7 +55,7 @@ export interface RecoveryReport {
   endAddressRaised: number;
   /**
    * Rows dropped because a writer killed in the middle of a flush left a dataset and its
-   * step/time companions with different row counts (see repair.ts). Only rows of the
+   * step/time companions with different row counts (see trim.ts). Only rows of the
    * interrupted flush are ever concerned.
    */
   trimmed: TrimmedDataset[];
@@ -71,26 +70,34 @@ export interface RecoveryReport {
 }
 
 /**
- * Make a file whose writer crashed readable again: clear its consistency flags and remove
- * its stale lock, then open it read-only and report what it holds. Harmless on a file that
- * was closed properly (nothing is written then).
+ * Make a file whose writer crashed readable again, then open it read-only and report what it
+ * holds. Harmless on a file that was closed properly (nothing is written then).
  *
  * @throws LockedError when a writer still holds the file (its pid is in the message)
- * @throws FileError when the file does not exist, is not HDF5, or HDF5 cannot open it even with its flags cleared
+ * @throws FileError when the file does not exist, is not HDF5, cannot be written, or HDF5 cannot open it even recovered
  */
 export function recover(filename: string): RecoveryReport {
-  const file = resolveFilename(filename);
-  if (!fs.existsSync(file)) throw new FileError(file, "does not exist");
-  superblockOf(file);
+  const file = locateForReading(filename);
+  if (!fs.existsSync(file.path)) throw new FileError(file.name, "does not exist");
+  try {
+    readSuperblock(file.path);
+  } catch (err) {
+    throw new FileError(file.name, `cannot be recovered: ${(err as Error).message}`, { cause: err });
+  }
+  checkWritable(file);
   const lock = acquireLock(file);
   try {
-    const rolledBack = rollBackIfCrashed(file);
-    const { changed } = clearConsistencyFlags(file);
-    const { zeroFilled, addressRaised } = changed || shortOfEnd(file) ? matchEndOfFile(file) : { zeroFilled: 0, addressRaised: 0 };
+    if (writerLockHeld(file.path) === true) {
+      throw new LockedError(file.name, "is being written by another program (it holds HDF5's file lock: an h5py writer?); close it first");
+    }
+    const rolledBack = rollBackIfCrashed(file.path, file.journal, true);
+    const { changed } = clearConsistencyFlags(file.path);
+    const { zeroFilled, addressRaised } =
+      changed || shortOfEnd(file.path) ? matchEndOfFile(file.path) : { zeroFilled: 0, addressRaised: 0 };
     const repaired = changed || zeroFilled > 0 || addressRaised > 0;
-    const trimmed = repaired ? repairRows(file) : [];
+    const trimmed = repaired ? trimRows(file.path) : [];
     return {
-      file,
+      file: file.name,
       flagsCleared: changed,
       staleLock: lock.replaced,
       zeroFilled,
@@ -104,6 +111,26 @@ export function recover(filename: string): RecoveryReport {
   }
 }
 
+/** Recovery writes to the file: one it cannot write gets a clear error before anything is done. */
+function checkWritable(file: LogFile): void {
+  try {
+    fs.accessSync(file.path, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "EACCES" || code === "EPERM" || code === "EROFS"
+        ? "this user cannot write it (it is read-only here)"
+        : (err as Error).message;
+    throw new FileError(
+      file.name,
+      `cannot be recovered: ${why}; recovery writes to the file. Copy it somewhere writable and recover the copy`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
 /**
  * For a new writer holding `lock`: recover the file if its previous writer crashed and the
  * lock proves it dead; returns what was done, or null when there was nothing to do. Also
@@ -111,22 +138,22 @@ export function recover(filename: string): RecoveryReport {
  * @param append - whether the writer appends to the file (then the report lists its datasets)
  * @throws LockedError when the flags are set but no lock proves their writer gone
  */
-export function recoverForWriter(file: string, lock: WriterLock, append: boolean): RecoveryReport | null {
-  const flagged = fs.existsSync(file) && isFlagged(file);
+export function recoverForWriter(file: LogFile, lock: WriterLock, append: boolean): RecoveryReport | null {
+  const flagged = fs.existsSync(file.path) && isFlagged(file.path);
   if (flagged && lock.replaced === null) {
     throw new LockedError(
-      file,
-      `was not closed by its last writer (HDF5's "open for write" flags are set) and no h5logger lock shows that writer ended; it may be another program still writing. If nothing writes it, run \`npx h5logger recover ${file}\`, then open it again`,
+      file.name,
+      `was not closed by its last writer (HDF5's "open for write" flags are set) and no h5logger lock shows that writer ended; it may be another program still writing. If nothing writes it, run \`npx h5logger recover ${file.name}\`, then open it again`,
     );
   }
   if (!flagged && lock.replaced === null) return null;
-  const rolledBack = rollBackIfCrashed(file);
-  const changed = flagged && clearConsistencyFlags(file).changed;
-  const { zeroFilled, addressRaised } = changed ? matchEndOfFile(file) : { zeroFilled: 0, addressRaised: 0 };
-  const trimmed = changed && append ? repairRows(file) : [];
+  const rolledBack = rollBackIfCrashed(file.path, file.journal, true);
+  const changed = flagged && clearConsistencyFlags(file.path).changed;
+  const { zeroFilled, addressRaised } = changed ? matchEndOfFile(file.path) : { zeroFilled: 0, addressRaised: 0 };
+  const trimmed = changed && append ? trimRows(file.path) : [];
   const datasets = changed && append ? describe(file, true) : [];
   const report: RecoveryReport = {
-    file,
+    file: file.name,
     flagsCleared: changed,
     staleLock: lock.replaced,
     zeroFilled,
@@ -136,74 +163,56 @@ export function recoverForWriter(file: string, lock: WriterLock, append: boolean
     datasets,
   };
   const what = changed ? `recovered the file (cleared HDF5's "open for write" flags)` : "took over its stale lock";
-  const who = `pid ${lock.replaced?.pid}, since ${lock.replaced?.startedAt}`;
-  process.emitWarning(`${file}: its previous writer (${who}) ended without closing it; ${what}`, { code: "H5LOGGER_RECOVERED" });
+  const thread = lock.replaced?.threadId ? `, thread ${lock.replaced.threadId}` : "";
+  const who = `pid ${lock.replaced?.pid}${thread}, since ${lock.replaced?.startedAt}`;
+  process.emitWarning(`${file.name}: its previous writer (${who}) ended without closing it; ${what}`, { code: "H5LOGGER_RECOVERED" });
   return report;
 }
 
 /**
- * Bring a file whose writer died back to its last completed flush with the writer's journal
- * (the journal of `journalOf`, which is `file` unless `file` is a private copy), then remove a
- * journal that is not a copy's. A journal beside a file that was closed (flags clear) is stale:
- * it is removed, not applied.
+ * Bring `target` (the log file, or a private copy of it) back to its writer's last completed
+ * flush with the writer's journal; `ownJournal` says the journal belongs to `target` and is
+ * removed afterwards (a copy's is the original's: left in place). A journal beside a file that
+ * was closed (flags clear) is stale: it is not applied.
  */
-export function rollBackIfCrashed(file: string, journalOf = file): JournalRollback | null {
-  const rolledBack = isFlagged(file) ? rollBack(file, journalPath(journalOf)) : null;
-  if (journalOf === file) fs.rmSync(journalPath(file), { force: true });
+export function rollBackIfCrashed(target: string, journal: string, ownJournal: boolean): JournalRollback | null {
+  const rolledBack = isFlagged(target) ? rollBack(target, journal) : null;
+  if (ownJournal) fs.rmSync(journal, { force: true });
   return rolledBack;
 }
 
-/** Whether a v3 superblock (the only one whose flags HDF5 checks) says a writer has the file open. */
-function isFlagged(file: string): boolean {
-  let sb: ReturnType<typeof readSuperblock>;
-  try {
-    sb = readSuperblock(file);
-  } catch {
-    return false; // not HDF5: opening it for appending says so
-  }
-  return sb.version >= 3 && (sb.openForWrite || sb.swmrWrite);
-}
-
-function superblockOf(file: string): ReturnType<typeof readSuperblock> {
-  try {
-    return readSuperblock(file);
-  } catch (err) {
-    throw new FileError(file, `cannot be recovered: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /**
- * Drop the rows a flush cut short left unmatched by their companions (see repair.ts); returns
+ * Drop the rows a flush cut short left unmatched by their companions (see trim.ts); returns
  * the cuts made. The file is opened for writing only when there is something to cut.
  */
-export function repairRows(file: string): TrimmedDataset[] {
-  const reading = hdf5.openFile(file, "r");
+export function trimRows(target: string): TrimmedDataset[] {
+  const reading = hdf5.openFile(target, "r");
   let plan: TrimmedDataset[];
   try {
-    plan = planRepair(reading);
+    plan = planTrim(reading);
   } catch {
     return []; // a dataset that cannot even be described: describe() reports it
   } finally {
     hdf5.closeFile(reading);
   }
   if (plan.length === 0) return plan;
-  const writing = hdf5.openFile(file, "a");
+  const writing = hdf5.openFile(target, "a");
   try {
-    const failed = new Set(applyRepair(writing, plan).map((f) => f.name));
+    const failed = new Set(applyTrim(writing, plan).map((f) => f.name));
     return plan.filter((cut) => !failed.has(cut.name));
   } finally {
     hdf5.closeFile(writing);
   }
 }
 
-function describe(file: string, repaired: boolean): RecoveredDataset[] {
+function describe(file: LogFile, repaired: boolean): RecoveredDataset[] {
   let handle: hdf5.FileHandle;
   try {
-    handle = hdf5.openFile(file, "r");
+    handle = hdf5.openFile(file.path, "r");
   } catch (err) {
     const done = repaired ? "it is repaired as far as h5logger can (flags, end of file), but " : "";
     throw new FileError(
-      file,
+      file.name,
       `${done}HDF5 cannot open it: ${(err as Error).message}; the file may be damaged beyond what h5logger repairs`,
       { cause: err },
     );

@@ -1,5 +1,10 @@
 /**
- * Read and repair the HDF5 superblock's "File Consistency Flags" without the `h5clear` tool.
+ * The HDF5 superblock, read and written without HDF5: its "File Consistency Flags" (which a
+ * killed writer leaves set, as `h5clear -s` clears them) and its end-of-file address (which a
+ * flush cut short leaves behind the file's length, or ahead of it, as `h5clear --increment`
+ * fixes).
+ *
+ * The flags:
  * HDF5 sets them when a file is opened for writing and clears them only as the last act of
  * closing it, so a writer killed with `kill -9` leaves them set, and HDF5 >= 1.10 then refuses
  * to open a version 3 superblock file ("file is already open for write (may use <h5clear file> ...)").
@@ -11,6 +16,9 @@
  * @module
  */
 import * as fs from "node:fs";
+import { lookup3 } from "./checksum.js";
+
+export { lookup3 } from "./checksum.js";
 
 const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]); // "\x89HDF\r\n\x1a\n"
 // Spec bits 0 and 2 (HDF5's H5F_SUPER_WRITE_ACCESS, H5F_SUPER_SWMR_WRITE_ACCESS); bit 1 is reserved.
@@ -39,66 +47,6 @@ export interface SuperblockInfo {
   checksumOk: boolean | null;
 }
 
-/**
- * Bob Jenkins' lookup3 `hashlittle`, byte-for-byte as HDF5's `H5_checksum_lookup3`
- * (reads bytes explicitly, so the result does not depend on host endianness).
- * @param data - bytes to hash (may be empty: the result is then `0xdeadbeef + initval`)
- * @param initval - seed; HDF5 metadata checksums use 0
- * @returns the unsigned 32-bit hash
- */
-export function lookup3(data: Uint8Array, initval = 0): number {
-  const rot = (x: number, k: number) => (x << k) | (x >>> (32 - k));
-  // Little-endian word; bytes past the end read as 0, which is what lookup3's tail switch adds.
-  const word = (i: number) => (data[i] ?? 0) | ((data[i + 1] ?? 0) << 8) | ((data[i + 2] ?? 0) << 16) | ((data[i + 3] ?? 0) << 24);
-  let a = (0xdeadbeef + data.length + initval) | 0;
-  let b = a;
-  let c = a;
-  let k = 0;
-  for (; data.length - k > 12; k += 12) {
-    a = (a + word(k)) | 0;
-    b = (b + word(k + 4)) | 0;
-    c = (c + word(k + 8)) | 0;
-    a = (a - c) | 0;
-    a ^= rot(c, 4);
-    c = (c + b) | 0;
-    b = (b - a) | 0;
-    b ^= rot(a, 6);
-    a = (a + c) | 0;
-    c = (c - b) | 0;
-    c ^= rot(b, 8);
-    b = (b + a) | 0;
-    a = (a - c) | 0;
-    a ^= rot(c, 16);
-    c = (c + b) | 0;
-    b = (b - a) | 0;
-    b ^= rot(a, 19);
-    a = (a + c) | 0;
-    c = (c - b) | 0;
-    c ^= rot(b, 4);
-    b = (b + a) | 0;
-  }
-  const rest = data.length - k;
-  if (rest === 0) return c >>> 0; // only for empty input: lookup3's "case 0" skips the final mix
-  a = (a + word(k)) | 0;
-  if (rest > 4) b = (b + word(k + 4)) | 0;
-  if (rest > 8) c = (c + word(k + 8)) | 0;
-  c ^= b;
-  c = (c - rot(b, 14)) | 0;
-  a ^= c;
-  a = (a - rot(c, 11)) | 0;
-  b ^= a;
-  b = (b - rot(a, 25)) | 0;
-  c ^= b;
-  c = (c - rot(b, 16)) | 0;
-  a ^= c;
-  a = (a - rot(c, 4)) | 0;
-  b ^= a;
-  b = (b - rot(a, 14)) | 0;
-  c ^= b;
-  c = (c - rot(b, 24)) | 0;
-  return c >>> 0;
-}
-
 /** Little-endian unsigned integer of any width (addresses may be 2..32 bytes per the spec). */
 function readUint(buf: Buffer, pos: number, size: number): bigint {
   let v = 0n;
@@ -115,6 +63,25 @@ interface Parsed {
   sumPos: number | null;
 }
 
+/** Where HDF5's signature is: byte 0, 512, then each power of two (as H5FD_locate_signature searches); -1 when nowhere. */
+function signatureOffset(fd: number, size: number): number {
+  const buffer = Buffer.alloc(8);
+  for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
+    if (fs.readSync(fd, buffer, 0, 8, at) === 8 && buffer.equals(SIGNATURE)) return at;
+  }
+  return -1;
+}
+
+/** Whether a file's bytes are HDF5 (its signature is where HDF5 looks for it). */
+export function isHdf5(path: string): boolean {
+  const fd = fs.openSync(path, "r");
+  try {
+    return signatureOffset(fd, fs.fstatSync(fd).size) >= 0;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function parse(fd: number, path: string): Parsed {
   const size = fs.fstatSync(fd).size;
   const read = (pos: number, len: number) => {
@@ -123,14 +90,7 @@ function parse(fd: number, path: string): Parsed {
     if (n < len) throw new Error(`${path}: truncated HDF5 superblock (need ${len} bytes at offset ${pos}, only ${n} present)`);
     return buf;
   };
-  // Spec: search at byte 0, 512, then each power of two (H5FD_locate_signature does the same).
-  let offset = -1;
-  for (let at = 0; at + 8 <= size; at = at === 0 ? 512 : at * 2) {
-    if (read(at, 8).equals(SIGNATURE)) {
-      offset = at;
-      break;
-    }
-  }
+  const offset = signatureOffset(fd, size);
   if (offset < 0) throw new Error(`${path}: not an HDF5 file (no format signature at offset 0, 512, 1024, ...)`);
   const version = read(offset + 8, 1)[0];
   if (version > 3) throw new Error(`${path}: unsupported HDF5 superblock version ${version}`);
@@ -215,6 +175,70 @@ export function clearConsistencyFlags(path: string): { changed: boolean; before:
     if (n !== to - from) throw new Error(`${path}: short write while clearing superblock flags (${n} of ${to - from} bytes)`);
     fs.fsyncSync(fd);
     return { changed: true, before: info };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** What {@link matchEndOfFile} changed. */
+export interface EndOfFileRepair {
+  /** Bytes of zeros appended to reach the recorded end-of-file address. */
+  zeroFilled: number;
+  /** Bytes by which the recorded end-of-file address was raised to the file's length. */
+  addressRaised: number;
+}
+
+/**
+ * Make the file's length and its recorded end-of-file address agree, so that HDF5 opens it.
+ * HDF5 writes the superblock as the last act of a flush: a writer killed during one can leave
+ * metadata past the recorded address ("addr overflow"), which raising it to the length fixes;
+ * a write that failed for lack of space leaves the file short ("truncated file"), which zeros
+ * fill. Both are safe for h5logger's files: their metadata is checksummed, so HDF5 refuses a
+ * damaged object rather than misreading it.
+ */
+export function matchEndOfFile(file: string): EndOfFileRepair {
+  const sb = readSuperblock(file);
+  const recorded = Number(sb.endOfFileAddress);
+  const size = fs.statSync(file).size;
+  if (recorded > size) {
+    fs.truncateSync(file, recorded);
+    return { zeroFilled: recorded - size, addressRaised: 0 };
+  }
+  if (recorded < size) {
+    writeEndOfFileAddress(file, sb, BigInt(size));
+    return { zeroFilled: 0, addressRaised: size - recorded };
+  }
+  return { zeroFilled: 0, addressRaised: 0 };
+}
+
+/** Whether the file is shorter than its recorded end-of-file address (HDF5 refuses it as truncated). */
+export function shortOfEnd(file: string): boolean {
+  try {
+    return readSuperblock(file).endOfFileAddress > BigInt(fs.statSync(file).size);
+  } catch {
+    return false; // not a superblock we can read: opening the file says what is wrong
+  }
+}
+
+function writeEndOfFileAddress(file: string, sb: ReturnType<typeof readSuperblock>, address: bigint): void {
+  const O = sb.sizeOfOffsets;
+  const legacy = sb.version < 2;
+  const addresses = legacy ? (sb.version === 1 ? 28 : 24) : 12;
+  const end = addresses + 4 * O; // v2/3: the checksum starts here
+  const fd = fs.openSync(file, "r+");
+  try {
+    const raw = Buffer.alloc(end + (legacy ? 0 : 4));
+    fs.readSync(fd, raw, 0, raw.length, sb.offset);
+    let value = address;
+    for (let i = 0; i < O; i++) {
+      raw[addresses + 2 * O + i] = Number(value & 0xffn);
+      value >>= 8n;
+    }
+    if (!legacy) raw.writeUInt32LE(lookup3(raw.subarray(0, end)), end);
+    // One write from the address through the checksum: both change together or not at all.
+    const from = addresses + 2 * O;
+    fs.writeSync(fd, raw, from, raw.length - from, sb.offset + from);
+    fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

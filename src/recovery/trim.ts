@@ -1,12 +1,12 @@
 /**
- * Repair what a writer killed in the middle of a flush can leave inside a file: a dataset and
+ * Trim what a writer killed in the middle of a flush can leave inside a file: a dataset and
  * its step/time companions with different row counts. Without concurrent readers HDF5 does
  * not order its metadata writes, so a flush cut short can persist one's new size and not the
  * other's; h5logger would then refuse to append (the rows would no longer line up). Only rows
- * of the interrupted flush are concerned; the repair cuts the group to the rows all its
+ * of the interrupted flush are concerned; trimming cuts the group to the rows all its
  * members have.
  *
- * Not repaired: a dataset grown over rows whose chunk index never reached the disk (reading
+ * Not trimmed: a dataset grown over rows whose chunk index never reached the disk (reading
  * them fails with "incorrect metadata checksum"). HDF5 cannot shrink such a dataset, and an
  * HDF5 call that fails leaves h5wasm holding the file open, so this module never probes for
  * them: it works from row counts alone, and every call it makes succeeds on a sound file.
@@ -16,7 +16,7 @@
 import * as hdf5 from "../hdf5/index.js";
 import { STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 
-/** Rows the repair dropped from one dataset. */
+/** Rows trimming dropped from one dataset. */
 export interface TrimmedDataset {
   /** Full path, like `train/loss`. */
   name: string;
@@ -27,7 +27,7 @@ export interface TrimmedDataset {
 }
 
 /** What to cut: datasets whose companions (`NAME.step`, `NAME.time`) have a different row count. */
-export function planRepair(file: hdf5.FileHandle): TrimmedDataset[] {
+export function planTrim(file: hdf5.FileHandle): TrimmedDataset[] {
   const paths = hdf5.listDatasets(file);
   const rows = new Map(paths.map((p) => [p, hdf5.datasetInfo(file, p).shape[0] ?? 0]));
   const cuts: TrimmedDataset[] = [];
@@ -45,7 +45,7 @@ export function planRepair(file: hdf5.FileHandle): TrimmedDataset[] {
 }
 
 /** Cut the datasets as planned, in a file opened for writing; returns the cuts that failed. */
-export function applyRepair(file: hdf5.FileHandle, plan: readonly TrimmedDataset[]): { name: string; error: string }[] {
+export function applyTrim(file: hdf5.FileHandle, plan: readonly TrimmedDataset[]): { name: string; error: string }[] {
   const failed: { name: string; error: string }[] = [];
   for (const cut of plan) {
     try {

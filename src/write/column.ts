@@ -8,6 +8,7 @@
 import * as hdf5 from "../hdf5/index.js";
 import { arrayTypeFor, dtypeSize, type TypedArray, typedArrayDtype } from "../model/dtype.js";
 import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
+import type { MemoryBudget } from "./budget.js";
 import { encodeRow, type RowBuffer, type RowSpec, rowSize, type ShapedRow } from "../model/rows.js";
 
 /** How a column's rows are laid out in the file and in memory. */
@@ -27,15 +28,6 @@ export interface Companions {
 }
 
 const INITIAL_ROWS = 64;
-
-/** Keeps the memory of all columns under a bound; a column asks before it grows. */
-export interface MemoryBudget {
-  /**
-   * May `column` take `bytes` more? When not, the budget writes every column's rows out and
-   * shrinks their buffers (this one's too) and answers false.
-   */
-  request(bytes: number): boolean;
-}
 
 /** One dataset's pending rows. */
 export class Column {
@@ -105,6 +97,7 @@ export class Column {
     this.#data = this.#borrows ? null : this.#allocate(this.#capacity);
     this.#steps = companions.step ? new Float64Array(this.#capacity) : null;
     this.#times = companions.time ? new Float64Array(this.#capacity) : null;
+    budget.add(this.bufferedBytes);
   }
 
   /** Bytes one buffered row takes, companions included. */
@@ -114,19 +107,18 @@ export class Column {
 
   /**
    * Shrink an empty buffer to what its largest batch since the last release needed (at least
-   * the initial size); returns the bytes freed. A column that fills its buffer keeps it: shrinking
-   * it only to grow it again row by row cost the wide case (1,000 names) a third of its time.
+   * the initial size), giving the bytes back to the budget. A column that fills its buffer
+   * keeps it: shrinking it only to grow it again row by row cost the wide case a third of its time.
    */
-  release(): number {
+  release(): void {
     const keep = Math.max(Math.min(INITIAL_ROWS, this.layout.batchRows), this.#used);
     this.#used = 0;
-    if (this.count > 0 || keep >= this.#capacity) return 0;
-    const freed = (this.#capacity - keep) * this.#bytesPerRow;
+    if (this.count > 0 || keep >= this.#capacity) return;
+    this.#budget.add(-(this.#capacity - keep) * this.#bytesPerRow);
     this.#capacity = keep;
     this.#data = this.#data === null ? null : this.#allocate(keep);
     if (this.#steps) this.#steps = new Float64Array(keep);
     if (this.#times) this.#times = new Float64Array(keep);
-    return freed;
   }
 
   /** The buffer, allocated on first use when rows are borrowed. */
@@ -194,8 +186,9 @@ export class Column {
   }
 
   #grow(): void {
+    // Past the budget's bound the logger writes every column out after this push (see logger.ts).
     const capacity = Math.min(this.layout.batchRows, this.#capacity * 2);
-    if (!this.#budget.request((capacity - this.#capacity) * this.#bytesPerRow)) return;
+    this.#budget.add((capacity - this.#capacity) * this.#bytesPerRow);
     if (this.#data !== null) {
       const data = this.#allocate(capacity);
       if (Array.isArray(data)) {
@@ -216,6 +209,14 @@ export class Column {
     const borrowed = this.#borrowed as TypedArray;
     this.#borrowed = null;
     (this.#buffer() as Float64Array).set(borrowed as Float64Array, 0);
+  }
+
+  /** Record steps from now on: only while the column holds no row at all (the logger checks). */
+  addSteps(file: hdf5.FileHandle): void {
+    if (this.created) hdf5.createDataset(file, this.path + STEP_SUFFIX, "int64", { rowShape: [] }, this.layout.chunkRows);
+    this.companions.step = true;
+    this.#steps = new Float64Array(this.#capacity);
+    this.#budget.add(8 * this.#capacity);
   }
 
   /** Create the dataset (and its companions) in the file if it is not there yet. */

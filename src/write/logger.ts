@@ -1,15 +1,15 @@
 /**
  * {@link H5Logger}: `log(name, value)` appends a row to a growing dataset of an HDF5 file.
  *
- * Rows are buffered per dataset and appended in batches (appending one row at a time costs
- * ~150 µs in HDF5; a batch of 1,024 costs ~0.3 µs a row). A batch goes out when it is full,
- * when the buffers reach `maxBufferBytes`, and at the latest `flushEvery` ms after the last
- * flush — also inside a loop that never yields, thanks to the shared {@link ticks} counter.
+ * A row's way to the disk: `log()` checks it and copies it into its column's buffer (column.ts);
+ * a column appends its rows to the file when its batch is full, every column does when the
+ * buffers pass `maxBufferBytes` (budget.ts) or `flushEvery` ms after the last flush
+ * (schedule.ts); a flush hands HDF5's caches to the operating system and marks the file
+ * complete in the rollback journal (writer-file.ts). Appending one row at a time would cost
+ * ~60-90 µs in HDF5; in batches, tens of ns a row.
  *
  * @module
  */
-import fs from "node:fs";
-import { writeAttributes } from "../hdf5/attributes.js";
 import * as hdf5 from "../hdf5/index.js";
 import { describe } from "../model/dtype.js";
 import {
@@ -20,37 +20,27 @@ import {
   InvalidNameError,
   InvalidOptionError,
   InvalidValueError,
-  LockedError,
 } from "../model/errors.js";
-import { canonicalName, hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 import {
   type AttributeInput,
   checkLogOptions,
   type H5LoggerOptions,
   type LogOptions,
-  type NormalisedDeclaration,
   type ResolvedOptions,
-  resolveFilename,
   resolveOptions,
+  STRINGS_UNDER_SWMR,
 } from "../model/options.js";
-import type { RowSpec } from "../model/rows.js";
-import { H5Reader } from "../read/reader.js";
+import { H5Reader, type OpenOptions } from "../read/reader.js";
 import { closeAtExit, forget } from "../recovery/at-exit.js";
-import { Journal } from "../recovery/journal.js";
-import { acquireLock, type WriterLock } from "../recovery/lock.js";
-import { type RecoveryReport, recover, recoverForWriter } from "../recovery/recover.js";
-import { Column, type Companions, type MemoryBudget } from "./column.js";
-import { checkAppendable, existingCompanions, layoutFor, specFor, storedDtype } from "./plan.js";
-import { Checkpoints } from "./shrink.js";
-import { ticks, ticksFor } from "./ticker.js";
-import { createFresh, openForAppend } from "./writer-file.js";
-
-const STRINGS_UNDER_SWMR =
-  "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
-
-const SLASH = 0x2f;
-/** Files this process writes, by real path: a second writer in the same process is refused. */
-const writing = new Map<string, H5Logger>();
+import { type RecoveryReport, recover } from "../recovery/recover.js";
+import { readSuperblock } from "../recovery/superblock.js";
+import { MemoryBudget } from "./budget.js";
+import type { Column } from "./column.js";
+import { Columns } from "./columns.js";
+import { checkDeclarationsAgainstFile } from "./plan.js";
+import { FlushSchedule } from "./schedule.js";
+import { FlushedRows } from "./shrink.js";
+import { WriterFile } from "./writer-file.js";
 
 /**
  * Streams named values into an HDF5 file, one growing dataset per name.
@@ -61,12 +51,18 @@ const writing = new Map<string, H5Logger>();
  * logger.close();
  */
 export class H5Logger implements Disposable {
-  /** The file written, with `.h5` appended when the name given had no extension. */
+  /** The file written, as named, with `.h5` appended when the name given had no extension. */
   readonly filename: string;
+  /** The file's absolute real path (symlinks resolved), resolved once: a later `process.chdir()` does not move it. */
+  readonly path: string;
+  /**
+   * What opening the file recovered, or null: set when the previous writer of the file died
+   * without closing it (its lock proved it dead) and this logger cleared what it left.
+   */
+  readonly recovered: RecoveryReport | null;
   /**
    * The step recorded for rows logged without `{ step }`, when steps are recorded.
-   * Set it once per training step, say. Must be an integer: steps are stored as int64, and a
-   * fraction found only at the next flush would stop the logger. @default 0
+   * Set it once per training step, say. Must be an integer: steps are stored as int64. @default 0
    */
   get step(): number {
     return this.#step;
@@ -76,102 +72,47 @@ export class H5Logger implements Disposable {
     this.#step = value;
   }
   #step = 0;
-  /**
-   * What opening the file recovered, or null: set when the previous writer of the file died
-   * without closing it (its lock proved it dead) and this logger cleared the flags it left.
-   */
-  readonly recovered: RecoveryReport | null;
 
   readonly #options: ResolvedOptions;
-  /** The lock file that keeps other processes' writers out. */
-  readonly #lock: WriterLock;
-  /** Row counts at the last good flush, to roll back to after a failed write. */
-  readonly #checkpoints = new Checkpoints();
+  readonly #writer: WriterFile;
   readonly #file: hdf5.FileHandle;
-  readonly #realPath: string;
-  /** Columns by every name they were logged under (`loss` and `/loss` alike). */
-  readonly #columns = new Map<string, Column>();
-  /** Each column once. */
-  readonly #all: Column[] = [];
-  readonly #ticks: Int32Array;
-  readonly #flushTicks: number;
-  readonly #timer: NodeJS.Timeout;
-  /** Saves what each flush overwrites, so recovery can undo a flush cut short (see journal.ts). */
-  #journal!: Journal;
-  #deadline: number;
-  #bufferedBytes = 0;
+  readonly #columns: Columns;
+  readonly #budget: MemoryBudget;
+  /** Row counts at the last good flush, to shrink back to after a failed write. */
+  readonly #flushed = new FlushedRows();
+  readonly #schedule: FlushSchedule;
   #state: "open" | "failed" | "closed" = "open";
   #failure: Error | null = null;
   /** The failure happened in a timer's flush: no call has thrown it to the program yet. */
   #failureUnreported = false;
-  #lastFlush = performance.now();
-  #swmr = false;
-  readonly #budget: MemoryBudget = {
-    request: (bytes) => {
-      if (this.#bufferedBytes + bytes <= this.#options.maxBufferBytes) {
-        this.#bufferedBytes += bytes;
-        return true;
-      }
-      // Over the bound: write everything out and give the memory back.
-      this.flush();
-      for (const c of this.#all) this.#bufferedBytes -= c.release();
-      return false;
-    },
-  };
 
   /**
-   * Open `filename` for logging: create it, or append to it when it exists (unless
-   * `replaceIfExists`). Synchronous: the HDF5 runtime loads when h5logger is imported.
+   * Open `filename` for logging: create it (and its folder), or append to it when it exists
+   * (unless `replaceIfExists`). Synchronous: the HDF5 runtime loads when h5logger is imported.
+   * Every option, declaration and attribute is checked before the file is touched: a
+   * constructor that throws leaves an existing file as it was.
    */
   constructor(filename: string, options?: H5LoggerOptions) {
-    this.filename = resolveFilename(filename);
     this.#options = resolveOptions(options);
-    const exists = fs.existsSync(this.filename);
-    this.#realPath = exists ? fs.realpathSync(this.filename) : this.filename;
-    const holder = writing.get(this.#realPath);
-    if (holder) throw new LockedError(this.filename, `this process (pid ${process.pid}) already writes this file; close that logger first`);
-    // Before opening: replaceIfExists must not truncate a file that a live writer holds.
-    this.#lock = acquireLock(this.filename);
-    const append = exists && !this.#options.replaceIfExists;
+    checkDeclarationsAgainstFile(filename, this.#options);
+    this.#writer = WriterFile.open(filename, this.#options.replaceIfExists);
+    this.filename = this.#writer.file.name;
+    this.path = this.#writer.file.path;
+    this.recovered = this.#writer.recovered;
+    this.#file = this.#writer.handle;
+    this.#budget = new MemoryBudget(this.#options.maxBufferBytes);
+    this.#columns = new Columns(this.#file, this.#options, this.#budget, this.#flushed);
     try {
-      this.recovered = recoverForWriter(this.filename, this.#lock, append);
-      this.#file = append ? openForAppend(this.filename) : createFresh(this.filename);
+      for (const [name, declaration] of this.#options.datasets) this.#columns.declare(name, declaration);
+      hdf5.writeAttributes(this.#file, "/", this.#options.attrs);
+      this.#writer.flush();
+      const counted = this.#options.nDatasets !== null && this.#columns.all.length >= this.#options.nDatasets;
+      if (this.#options.concurrentReaders || counted) this.#startSwmr();
     } catch (err) {
-      this.#lock.release();
+      this.#writer.close();
       throw err;
     }
-    try {
-      // A fresh file is complete on disk only once flushed; from then on every change is journaled.
-      if (!append) hdf5.flushFile(this.#file);
-      this.#journal = new Journal(this.filename, hdf5.fileLength(this.#file));
-      hdf5.observeWrites(this.#file.path, this.#journal);
-    } catch (err) {
-      this.#lock.release();
-      hdf5.closeFile(this.#file);
-      throw new FileError(this.filename, `cannot start its journal: ${(err as Error).message}`, { cause: err });
-    }
-    if (!exists) this.#realPath = fs.realpathSync(this.filename);
-    writing.set(this.#realPath, this);
-    try {
-      writeAttributes(this.#file, "/", this.#options.attrs);
-      for (const [name, declaration] of this.#options.datasets) this.#declare(name, declaration);
-      hdf5.flushFile(this.#file);
-      this.#journal.checkpoint(hdf5.fileLength(this.#file));
-      if (this.#options.concurrentReaders) this.enableConcurrentReaders();
-    } catch (err) {
-      writing.delete(this.#realPath);
-      this.#lock.release();
-      hdf5.closeFile(this.#file);
-      this.#stopJournal(true);
-      throw err;
-    }
-    this.#ticks = ticks();
-    this.#flushTicks = ticksFor(this.#options.flushEvery);
-    this.#deadline = Atomics.load(this.#ticks, 0) + this.#flushTicks;
-    // Flushes while the event loop is free; log() covers loops that never yield.
-    const period = Math.min(this.#options.flushEvery, Math.max(10, this.#options.flushEvery / 20));
-    this.#timer = setInterval(() => this.#flushIfDue(), period);
-    this.#timer.unref();
+    this.#schedule = new FlushSchedule(this.#options.flushEvery, () => this.#flushFromTimer());
     closeAtExit(this);
   }
 
@@ -187,16 +128,16 @@ export class H5Logger implements Disposable {
       this.#logSlowly(name, value, options, column);
       return;
     }
-    column.push(value, this.step, column.companions.time ? nowSeconds() : 0);
-    if (column.full) this.#append(column);
-    if (Atomics.load(this.#ticks, 0) >= this.#deadline) this.flush();
+    column.push(value, this.#step, column.companions.time ? nowSeconds() : 0);
+    if (column.full || this.#budget.over) this.#writeOut(column);
+    if (this.#schedule.due()) this.flush();
   }
 
   // The first log of a name, or a log with options: kept out of log() so the common call stays small.
   #logSlowly(name: string, value: unknown, options: LogOptions | undefined, existing: Column | undefined): void {
-    let step = this.step;
+    let step = this.#step;
     let column = existing;
-    let dtype: NormalisedDeclaration["dtype"];
+    let dtype: ReturnType<typeof checkLogOptions>["dtype"];
     let withStep = false;
     if (options !== undefined) {
       const checked = checkLogOptions(typeof name === "string" ? name : String(name), options);
@@ -208,16 +149,33 @@ export class H5Logger implements Disposable {
       withStep = checked.step !== undefined;
     }
     const isNew = column === undefined;
-    column ??= this.#columnFor(name, value, dtype, withStep);
+    column ??= this.#columns.columnFor(name, value, dtype, withStep);
+    if (withStep && !column.companions.step) this.#addSteps(column);
     try {
       column.push(value, step, column.companions.time ? nowSeconds() : 0);
     } catch (err) {
-      if (isNew && column.rowsOnDisk === 0 && !column.created) this.#dropColumn(column);
+      if (isNew && column.rowsOnDisk === 0 && !column.created) this.#columns.drop(column);
       throw err;
     }
-    if (column.full) this.#append(column);
-    if (isNew && this.#all.length === this.#options.nDatasets) this.enableConcurrentReaders();
-    if (Atomics.load(this.#ticks, 0) >= this.#deadline) this.flush();
+    if (column.full || this.#budget.over) this.#writeOut(column);
+    if (isNew && this.#columns.all.length === this.#options.nDatasets) this.enableConcurrentReaders();
+    if (this.#schedule.due()) this.flush();
+  }
+
+  /** A step given for a dataset without a step column: add the column while that is possible, else refuse. */
+  #addSteps(column: Column): void {
+    const why = this.#columns.swmr
+      ? "concurrent readers are on, and HDF5 cannot add its step column now"
+      : column.rowsOnDisk > 0 || column.count > 0
+        ? "it already has rows without steps"
+        : null;
+    if (why !== null) {
+      throw new InvalidValueError(
+        column.name,
+        `has no step column (${column.name}.step), so the step of this row cannot be stored: ${why}. Give { step } from the first log of ${column.name}, or set steps: true`,
+      );
+    }
+    this.#guard(() => column.addSteps(this.#file));
   }
 
   /**
@@ -227,38 +185,45 @@ export class H5Logger implements Disposable {
    */
   enableConcurrentReaders(): void {
     if (this.#state !== "open") this.#refuse();
-    if (this.#swmr) return;
-    const strings = this.#all.find((c) => c.spec.dtype === "string");
+    if (this.#columns.swmr) return;
+    this.#startSwmr();
+  }
+
+  #startSwmr(): void {
+    const strings = this.#columns.all.find((c) => c.spec.dtype === "string");
     if (strings) throw new InvalidValueError(strings.name, STRINGS_UNDER_SWMR);
+    if (readSuperblock(this.path).version < 3) {
+      throw new FileError(
+        this.filename,
+        `cannot take concurrent readers: it is in HDF5's pre-1.10 format, which SWMR cannot use (h5py writes it unless opened with libver="latest" or ("v110", "v110")); log to a new file, or convert this one with h5repack -L`,
+      );
+    }
     this.#guard(() => {
-      for (const column of this.#all) {
+      for (const column of this.#columns.all) {
         column.create(this.#file);
         if (column.count > 0) column.append(this.#file);
       }
-      hdf5.flushFile(this.#file);
-      this.#checkpoints.commit(this.#all);
-      this.#journal.checkpoint(hdf5.fileLength(this.#file));
-      hdf5.startSwmrWrite(this.#file);
+      this.#writer.flush();
+      this.#flushed.record(this.#columns.all);
+      this.#writer.startSwmr();
     });
-    this.#swmr = true;
+    this.#columns.swmr = true;
   }
 
   /** Whether readers can follow the file while it is written. */
   get concurrentReaders(): boolean {
-    return this.#swmr;
+    return this.#columns.swmr;
   }
 
   /** Write every accepted row to the file and hand it to the operating system. */
   flush(): void {
     if (this.#state !== "open") this.#refuse();
     this.#guard(() => {
-      for (const column of this.#all) if (column.count > 0) column.append(this.#file);
-      hdf5.flushFile(this.#file);
-      this.#checkpoints.commit(this.#all);
-      this.#journal.checkpoint(hdf5.fileLength(this.#file));
+      for (const column of this.#columns.all) if (column.count > 0) column.append(this.#file);
+      this.#writer.flush();
+      this.#flushed.record(this.#columns.all);
     });
-    this.#deadline = Atomics.load(this.#ticks, 0) + this.#flushTicks;
-    this.#lastFlush = performance.now();
+    this.#schedule.flushed();
   }
 
   /**
@@ -267,29 +232,29 @@ export class H5Logger implements Disposable {
    */
   setAttrs(attrs: Record<string, AttributeInput>, dataset?: string): void {
     if (this.#state !== "open") this.#refuse();
-    if (this.#swmr) {
+    if (this.#columns.swmr) {
       throw new InvalidOptionError(
         `${this.filename}: attributes cannot be added while concurrent readers are on (HDF5's SWMR mode forbids it); set them before`,
       );
     }
     let target = "/";
     if (dataset !== undefined) {
-      const column = this.#columns.get(dataset) ?? this.#columns.get(canonicalName(dataset));
+      const column = this.#columns.find(dataset);
       if (!column) throw new InvalidNameError(String(dataset), "no such dataset yet; log it or declare it first");
       this.#guard(() => column.create(this.#file));
       target = column.path;
     }
-    writeAttributes(this.#file, target, attrs);
+    hdf5.writeAttributes(this.#file, target, attrs);
   }
 
   /**
-   * A reader of this file as written so far (every accepted row is flushed first). It
-   * shares this logger's file handle, so close it before closing the logger's file matters
-   * not: closing the reader leaves the logger open.
+   * A reader of this file as written so far (every accepted row is flushed first). It shares
+   * this logger's file handle: closing it leaves the logger open, and it cannot be used once
+   * the logger is closed.
    */
   open(): H5Reader {
     this.flush();
-    return H5Reader.borrow(this.#file, this.filename);
+    return H5Reader.borrow(this.#writer.file, this.#file, () => this.#state !== "closed");
   }
 
   /**
@@ -299,9 +264,8 @@ export class H5Logger implements Disposable {
    */
   close(): void {
     if (this.#state === "closed") return;
-    clearInterval(this.#timer);
+    this.#schedule.stop();
     forget(this);
-    writing.delete(this.#realPath);
     let error: unknown = null;
     if (this.#state === "open") {
       try {
@@ -314,23 +278,19 @@ export class H5Logger implements Disposable {
     }
     this.#state = "closed";
     try {
-      hdf5.closeFile(this.#file);
-      this.#stopJournal(true);
+      this.#writer.close();
     } catch (err) {
-      this.#stopJournal(false);
       const before = error ? `${(error as Error).message}; then it ` : "it ";
       error = new FileError(
         this.filename,
         `${before}could not be closed cleanly (${(err as Error).message}). Rows flushed before the first error are in the file; run \`npx h5logger recover ${this.filename}\` before opening it with other tools`,
         { cause: err },
       );
-    } finally {
-      this.#lock.release();
     }
     if (error) throw error;
   }
 
-  /** Called at process exit: like close(), never throws past the exit handler. */
+  /** Called at process exit: like close(). */
   closeForExit(): void {
     this.close();
   }
@@ -341,20 +301,20 @@ export class H5Logger implements Disposable {
   }
 
   /** Opens a file for reading: see {@link H5Reader.open}. */
-  static open(filename: string, options?: Parameters<typeof H5Reader.open>[1]): Promise<H5Reader> {
+  static open(filename: string, options?: OpenOptions): Promise<H5Reader> {
     return H5Reader.open(filename, options);
   }
 
   /** Opens a file for reading without waiting: see {@link H5Reader.openSync}. */
-  static openSync(filename: string, options?: Parameters<typeof H5Reader.openSync>[1]): H5Reader {
+  static openSync(filename: string, options?: Pick<OpenOptions, "snapshot">): H5Reader {
     return H5Reader.openSync(filename, options);
   }
 
   /**
    * Make a file whose writer crashed readable by every HDF5 tool again, without HDF5 tools:
-   * clears the "open for write" flags HDF5 left in it and the writer's stale lock, and
-   * reports what the file holds. Refuses while a writer still runs. The command line does
-   * the same: `npx h5logger recover FILE`.
+   * undoes a flush the crash cut short, clears the "open for write" flags HDF5 left in it and
+   * the writer's stale lock, and reports what the file holds. Refuses while a writer still
+   * runs. The command line does the same: `npx h5logger recover FILE`.
    *
    * @example
    * const report = H5Logger.recover("run.h5");
@@ -362,13 +322,6 @@ export class H5Logger implements Disposable {
    */
   static recover(filename: string): RecoveryReport {
     return recover(filename);
-  }
-
-  /** Stop journaling; `closed` says the file was closed cleanly (else the journal stays for recovery). */
-  #stopJournal(closed: boolean): void {
-    hdf5.observeWrites(this.#file.path, null);
-    if (closed) this.#journal.finish();
-    else this.#journal.abandon();
   }
 
   #refuse(dataset?: string): never {
@@ -379,21 +332,19 @@ export class H5Logger implements Disposable {
     throw new H5LoggerError(
       "HDF5",
       `${prefix}the logger of ${this.filename} stopped after an error and accepts nothing more: ${this.#failure?.message}`,
-      {
-        cause: this.#failure,
-      },
+      { cause: this.#failure },
     );
   }
 
   // After a failed write we cannot tell what reached the file: stop rather than risk misaligned
-  // rows, and shrink every dataset back to the last good flush (see rollback.ts).
+  // rows, and shrink every dataset back to the last good flush (see shrink.ts).
   #guard<T>(fn: () => T): T {
     try {
       return fn();
     } catch (err) {
       if (err instanceof InvalidValueError || err instanceof InvalidNameError) throw err;
       this.#state = "failed";
-      const problems = this.#checkpoints.rollBack(this.#file, this.#all);
+      const problems = this.#flushed.shrink(this.#file, this.#columns.all);
       const kept =
         problems.length === 0 ? "keeps exactly the rows of the last successful flush" : "may need `npx h5logger recover` after close()";
       this.#failure = new HDF5Error(`${(err as Error).message}. The logger of ${this.filename} stopped; the file ${kept}`, { cause: err });
@@ -401,10 +352,8 @@ export class H5Logger implements Disposable {
     }
   }
 
-  #flushIfDue(): void {
+  #flushFromTimer(): void {
     if (this.#state !== "open") return;
-    // The clock as well as the ticks: the ticker's worker thread may not have started yet.
-    if (Atomics.load(this.#ticks, 0) < this.#deadline && performance.now() - this.#lastFlush < this.#options.flushEvery) return;
     try {
       this.flush();
     } catch {
@@ -413,109 +362,12 @@ export class H5Logger implements Disposable {
     }
   }
 
-  #append(column: Column): void {
-    this.#guard(() => column.append(this.#file));
-  }
-
-  #columnFor(name: string, value: unknown, dtype: NormalisedDeclaration["dtype"], withStep: boolean): Column {
-    const canonical = canonicalName(name);
-    let column = this.#columns.get(canonical);
-    if (!column) {
-      const declared = this.#options.datasets.get(canonical) ?? {};
-      const spec = specFor(canonical, value, { ...declared, ...(dtype ? { dtype } : {}) });
-      column = this.#newColumn(canonical, (dtype ?? declared.dtype) ? spec : storedDtype(this.#file, canonical, spec), withStep);
-    }
-    if (name !== canonical) this.#columns.set(name, column);
-    return column;
-  }
-
-  #declare(name: string, declaration: NormalisedDeclaration): void {
-    const canonical = canonicalName(name);
-    if (canonical !== name) this.#options.datasets.set(canonical, declaration);
-    const { dtype, rowShape, rowRank } = declaration;
-    if (dtype !== undefined && rowShape !== undefined) {
-      const column = this.#newColumn(canonical, { dtype, rowShape }, false);
-      this.#guard(() => column.create(this.#file));
-      if (declaration.attrs) writeAttributes(this.#file, column.path, declaration.attrs);
-    } else if (this.#options.concurrentReaders) {
-      if (dtype === undefined || rowRank === undefined) {
-        throw new InvalidOptionError(
-          `datasets.${name}: with concurrentReaders every dataset needs its dtype and its shape or rank up front`,
-        );
-      }
-      if (dtype === "string") throw new InvalidValueError(canonical, STRINGS_UNDER_SWMR);
-      // Rank known, row shape not: create it growable along every axis; the first row sets the shape.
-      this.#checkNoCollision(canonical);
-      const layout = layoutFor({ dtype, rowShape: Array(rowRank).fill(64) }, this.#options);
-      const path = hdf5Path(canonical);
-      this.#guard(() => {
-        // Its companions too: they cannot be added once concurrent readers are on.
-        if (this.#options.steps) hdf5.createDataset(this.#file, path + STEP_SUFFIX, "int64", { rowShape: [] }, layout.chunkRows);
-        if (this.#options.timestamps) hdf5.createDataset(this.#file, path + TIME_SUFFIX, "float64", { rowShape: [] }, layout.chunkRows);
-        hdf5.createDataset(this.#file, path, dtype, { rowRank }, layout.chunkRows);
-      });
-      if (declaration.attrs) writeAttributes(this.#file, path, declaration.attrs);
-    }
-  }
-
-  #dropColumn(column: Column): void {
-    for (const [key, value] of this.#columns) if (value === column) this.#columns.delete(key);
-    this.#all.splice(this.#all.indexOf(column), 1);
-    this.#bufferedBytes -= column.bufferedBytes;
-  }
-
-  #newColumn(name: string, spec: RowSpec, withStep: boolean): Column {
-    const { nDatasets, concurrentReaders } = this.#options;
-    // Checked first: with nDatasets, concurrent readers came on by themselves, and this says why.
-    if (nDatasets !== null && this.#all.length >= nDatasets) {
-      throw new InvalidNameError(name, `would be dataset number ${this.#all.length + 1}, but nDatasets is ${nDatasets}`);
-    }
-    if (this.#swmr && hdf5.objectKind(this.#file, hdf5Path(name)) !== "dataset") {
-      throw new InvalidNameError(
-        name,
-        "cannot be added now: concurrent readers are on, and HDF5 cannot create datasets then; declare it in `datasets` or log it before enabling concurrent readers",
-      );
-    }
-    if (spec.dtype === "string" && (this.#swmr || concurrentReaders || nDatasets !== null)) {
-      throw new InvalidValueError(name, STRINGS_UNDER_SWMR);
-    }
-    this.#checkNoCollision(name);
-    const path = hdf5Path(name);
-    const kind = hdf5.objectKind(this.#file, path);
-    let companions: Companions = { step: this.#options.steps || withStep, time: this.#options.timestamps };
-    let rowsOnDisk = 0;
-    if (kind === "group") throw new InvalidNameError(name, "is a group in this file, not a dataset");
-    if (kind === "other") throw new InvalidNameError(name, "names an object in this file that is not a dataset");
-    if (kind === "dataset") {
-      rowsOnDisk = checkAppendable(this.#file, name, spec);
-      companions = existingCompanions(this.#file, name, companions, rowsOnDisk);
-    }
-    const layout = layoutFor(spec, this.#options);
-    const column = new Column(name, spec, layout, companions, rowsOnDisk, kind === "dataset", this.#budget);
-    this.#bufferedBytes += column.bufferedBytes;
-    this.#columns.set(name, column);
-    this.#all.push(column);
-    this.#checkpoints.add(column, rowsOnDisk);
-    return column;
-  }
-
-  #checkNoCollision(name: string): void {
-    // Compared without building `${name}/` strings: with 1,000 names that took 25-140 ms, this ~1 ms.
-    for (const other of this.#all) {
-      const o = other.name;
-      if (o.length > name.length && o.charCodeAt(name.length) === SLASH && o.startsWith(name)) {
-        throw new InvalidNameError(name, `is a group here (it holds ${o})`);
-      }
-      if (name.length > o.length && name.charCodeAt(o.length) === SLASH && name.startsWith(o)) {
-        throw new InvalidNameError(name, `${o} is a dataset, so it cannot hold ${name}`);
-      }
-    }
-    const parts = name.split("/");
-    for (let i = 1; i < parts.length; i++) {
-      const prefix = hdf5Path(parts.slice(0, i).join("/"));
-      const kind = hdf5.objectKind(this.#file, prefix);
-      if (kind === "dataset" || kind === "other")
-        throw new InvalidNameError(name, `${prefix} is a dataset in this file, so it cannot hold ${name}`);
+  /** A full batch goes to the file; past the memory bound every column's rows go, and buffers shrink. */
+  #writeOut(column: Column): void {
+    if (column.full) this.#guard(() => column.append(this.#file));
+    if (this.#budget.over) {
+      this.flush();
+      for (const c of this.#columns.all) c.release();
     }
   }
 }

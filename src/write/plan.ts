@@ -5,9 +5,12 @@
  * @module
  */
 
+import fs from "node:fs";
+import path from "node:path";
 import * as hdf5 from "../hdf5/index.js";
 import { dtypeSize } from "../model/dtype.js";
-import { InvalidValueError } from "../model/errors.js";
+import { InvalidNameError, InvalidValueError } from "../model/errors.js";
+import { withExtension } from "../model/filename.js";
 import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 import type { NormalisedDeclaration, ResolvedOptions } from "../model/options.js";
 import { formatShape, inferRowSpec, type RowSpec } from "../model/rows.js";
@@ -92,4 +95,46 @@ export function layoutFor(spec: RowSpec, options: ResolvedOptions): ColumnLayout
   // Whole chunks per batch when a chunk fits the budget, so appends rewrite no partial chunk.
   const batchRows = Math.max(1, Math.floor(budget / rowBytes / chunkRows) * chunkRows || Math.floor(budget / rowBytes));
   return { chunkRows, batchRows, batchBytes: budget };
+}
+
+/**
+ * Check the declarations against an existing file before the logger opens it for writing, so
+ * that a declaration that does not fit leaves the file untouched. Read-only; a file that
+ * cannot be opened so (a crashed writer's, say) is checked after it is opened.
+ */
+export function checkDeclarationsAgainstFile(filename: string, options: ResolvedOptions): void {
+  if (options.replaceIfExists || options.datasets.size === 0) return;
+  let file: hdf5.FileHandle;
+  try {
+    const name = withExtension(filename, "write");
+    if (!fs.existsSync(name)) return;
+    file = hdf5.openFile(path.resolve(name), "r");
+  } catch {
+    return;
+  }
+  try {
+    for (const [name, declaration] of options.datasets) checkDeclaration(file, name, declaration);
+  } finally {
+    hdf5.closeFile(file);
+  }
+}
+
+/** A declared dataset that exists in the file must be one its rows can be appended to. */
+export function checkDeclaration(file: hdf5.FileHandle, name: string, declaration: NormalisedDeclaration): boolean {
+  const kind = hdf5.objectKind(file, hdf5Path(name));
+  if (kind === "group") throw new InvalidNameError(name, "is a group in this file, not a dataset");
+  if (kind === "other") throw new InvalidNameError(name, "names an object in this file that is not a dataset");
+  const blocker = hdf5.firstNonGroup(file, hdf5Path(name));
+  if (blocker !== null) throw new InvalidNameError(name, `${blocker} is a dataset in this file, so it cannot hold ${name}`);
+  if (kind === "missing" || declaration.dtype === undefined) return kind === "dataset";
+  const info = hdf5.datasetInfo(file, hdf5Path(name));
+  const rowShape = declaration.rowShape ?? info.shape.slice(1);
+  if (declaration.rowRank !== undefined && info.shape.length - 1 !== declaration.rowRank) {
+    throw new InvalidValueError(
+      `${name} (existing dataset)`,
+      `declared with rank ${declaration.rowRank + 1}, but it has rank ${info.shape.length}`,
+    );
+  }
+  checkAppendable(file, name, { dtype: declaration.dtype, rowShape });
+  return true;
 }

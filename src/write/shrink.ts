@@ -16,7 +16,7 @@ import { STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 import type { Column } from "./column.js";
 
 /** The row count of each column at the last successful flush. */
-export class Checkpoints {
+export class FlushedRows {
   readonly #rows = new Map<Column, number>();
 
   /** `column` starts with `rows` rows that are already in the file. */
@@ -24,8 +24,13 @@ export class Checkpoints {
     this.#rows.set(column, rows);
   }
 
+  /** A column that never reached the file. */
+  forget(column: Column): void {
+    this.#rows.delete(column);
+  }
+
   /** A flush succeeded: every column's rows so far are in the file. */
-  commit(columns: Iterable<Column>): void {
+  record(columns: Iterable<Column>): void {
     for (const column of columns) this.#rows.set(column, column.rowsOnDisk);
   }
 
@@ -34,7 +39,7 @@ export class Checkpoints {
    * successful flush back to its size then. Best effort: carries on past a failure, and
    * returns the errors it met (none when every dataset is back).
    */
-  rollBack(file: hdf5.FileHandle, columns: Iterable<Column>): unknown[] {
+  shrink(file: hdf5.FileHandle, columns: Iterable<Column>): unknown[] {
     const errors: unknown[] = [];
     for (const column of columns) {
       const rows = this.#rows.get(column) ?? 0;

@@ -1,0 +1,49 @@
+/**
+ * When a logger flushes by itself: at the latest `flushEvery` ms after its last flush, also in
+ * a loop that never yields (log() compares the shared tick counter with a deadline, one memory
+ * load: see ticker.ts), and from a timer while the event loop is free.
+ *
+ * @module
+ */
+import { ticks, ticksFor } from "./ticker.js";
+
+/** One logger's flush deadline. */
+export class FlushSchedule {
+  readonly #ticks: Int32Array;
+  readonly #period: number;
+  readonly #flushEvery: number;
+  readonly #timer: NodeJS.Timeout;
+  #deadline: number;
+  #lastFlush = performance.now();
+
+  /** `onTimer` runs when a flush is due and the event loop is free. */
+  constructor(flushEvery: number, onTimer: () => void) {
+    this.#ticks = ticks();
+    this.#flushEvery = flushEvery;
+    this.#period = ticksFor(flushEvery);
+    this.#deadline = Atomics.load(this.#ticks, 0) + this.#period;
+    // Often enough that a flush is at most ~5% late; log() covers loops that never yield.
+    const every = Math.min(flushEvery, Math.max(10, flushEvery / 20));
+    this.#timer = setInterval(() => {
+      // The clock as well as the ticks: the ticker's worker thread may not have started yet.
+      if (this.due() || performance.now() - this.#lastFlush >= this.#flushEvery) onTimer();
+    }, every);
+    this.#timer.unref();
+  }
+
+  /** Whether the deadline passed: the hot path's check. */
+  due(): boolean {
+    return Atomics.load(this.#ticks, 0) >= this.#deadline;
+  }
+
+  /** A flush just happened: the next is due `flushEvery` ms from now. */
+  flushed(): void {
+    this.#deadline = Atomics.load(this.#ticks, 0) + this.#period;
+    this.#lastFlush = performance.now();
+  }
+
+  /** No more flushes. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
