@@ -3,7 +3,7 @@
  * process writes, and a reader in another process (examples/concurrent_reader.mjs) prints the
  * `even_number` series each time it grows, then ends by itself when the writer closes the file.
  *
- * Run it with `npx tsx examples/concurrent_writing_reading.ts` (after `npm run build`: the
+ * Run it with `npm run build:dev && node build/examples/concurrent_writing_reading.js` (the
  * examples import the package as users do). It removes its files when done.
  */
 import { spawn } from "node:child_process";
@@ -17,7 +17,7 @@ const STEPS = 10;
 const STEP_MS = 100;
 // Rows reach the file within flushEvery ms (1000 by default); 50 lets the reader see every step.
 const FLUSH_EVERY = 50;
-const READER = fileURLToPath(new URL("./concurrent_reader.mjs", import.meta.url));
+const READER = fileURLToPath(new URL("./concurrent_reader.js", import.meta.url));
 
 /** A standard normal number (Box-Muller), like numpy's randn. */
 function randn(): number {

@@ -44,7 +44,7 @@ test("the package.json exports map points at the built entry and its types", asy
   const pkg = JSON.parse(await readFile(path.join(REPO, "package.json"), "utf8"));
   assert.equal(pkg.name, "h5logger");
   assert.equal(pkg.type, "module");
-  assert.deepEqual(pkg.exports["."], { types: "./dist/index.d.ts", import: "./dist/index.js" });
+  assert.deepEqual(pkg.exports["."], { types: "./dist/index.d.ts", import: "./dist/index.js", require: "./dist/require.cjs" });
   assert.equal(pkg.bin.h5logger, "./dist/cli/main.js");
   assert.deepEqual(Object.keys(pkg.dependencies), ["h5wasm"]);
 });

@@ -7,15 +7,16 @@
  * and H5LOGGER_CRASH_SEED=N replays a run. H5LOGGER_CRASH_KILLS=N changes the number of kills.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { H5Logger, LockedError } from "../src/index.js";
+import { H5Logger, LockedError, type RecoveryReport } from "../src/index.js";
 import { readSuperblock } from "../src/recovery/superblock.js";
 import { datasetsOf, expectedRow } from "./fixtures/crash_rows.js";
 import { startNode } from "./helpers/child.js";
 import { have, PYTHON, python, run, sha256, tempDir } from "./helpers/interop.js";
-import { fixture } from "./helpers/paths.js";
+import { CLI, fixture } from "./helpers/paths.js";
 
 const KILLS = Number(process.env.H5LOGGER_CRASH_KILLS ?? 50);
 const PARALLEL = 3;
@@ -122,8 +123,10 @@ test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: e
   }));
 
   const killOne = async (plan: (typeof plans)[number]): Promise<Kill> => {
-    const file = path.join(dir, `kill-${plan.k}.h5`);
-    const child = startNode(writer, [file, plan.mode, String(plan.flushEvery)], { test: t });
+    // Started as users start writers: in their folder, with a relative name.
+    const name = `kill-${plan.k}.h5`;
+    const file = path.join(dir, name);
+    const child = startNode(writer, [name, plan.mode, String(plan.flushEvery)], { test: t, cwd: dir });
     const ready = await child.waitFor((l) => l.ready === true);
     await new Promise((r) => setTimeout(r, plan.delay));
     const killAt = Date.now();
@@ -180,7 +183,15 @@ test(`kill -9 at ${KILLS} random moments, with and without concurrent readers: e
       checkRows(file, mode, kill.required);
       assert.equal(sha256(file), before, `${file}: reading a crashed file must not modify it`);
     }
-    if (i % 2 === 0) {
+    if (i % 4 === 2) {
+      // The command line, with the relative name the writer was given, from its folder.
+      const r = spawnSync(process.execPath, [CLI, "recover", path.basename(file), "--json"], { cwd: dir, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      const report = JSON.parse(r.stdout) as RecoveryReport;
+      assert.equal(report.flagsCleared, true);
+      if (report.endAddressRaised > 0) raised++;
+      assert.equal(report.staleLock?.pid, kill.pid, "recover reports the dead writer's lock");
+    } else if (i % 2 === 0) {
       const report = H5Logger.recover(file);
       assert.equal(report.flagsCleared, true);
       if (report.endAddressRaised > 0) raised++;

@@ -49,34 +49,37 @@ function quote(text: string): string {
  */
 export function formatArray(flat: ArrayLike<unknown>, shape: readonly number[], indent = ""): string {
   if (shape.length === 0) return formatScalar(flat[0]);
-  const total = shape.reduce((a, b) => a * b, 1);
-  const elide = total > ELIDE_ABOVE;
-  const cells: string[] = [];
-  // Elements as text first, so that every column can be padded to the widest.
-  const element = (i: number) => {
-    const v = flat[i];
-    return typeof v === "number" ? formatNumber(v, PRECISION) : formatScalar(v);
-  };
+  const elide = shape.reduce((a, b) => a * b, 1) > ELIDE_ABOVE;
+  const cells = arrayCells(flat, shape, elide);
+  // Every column padded to the widest element, as numpy does.
+  const width = Math.max(0, ...cells.map((c) => c?.length ?? 0));
+  return nestCells(cells, shape, elide, width, indent);
+}
+
+/** The elements as text in row-major order, `null` where an elided stretch ("...") goes. */
+function arrayCells(flat: ArrayLike<unknown>, shape: readonly number[], elide: boolean): (string | null)[] {
   const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
-  const visit = (d: number, base: number, out: (string | null)[]): void => {
+  const out: (string | null)[] = [];
+  const visit = (d: number, base: number): void => {
     const n = shape[d] ?? 0;
     const keep = elide && n > 2 * EDGE_ITEMS;
     for (let i = 0; i < n; i++) {
       if (keep && i === EDGE_ITEMS) {
-        out.push(null); // the "..." marker
+        out.push(null);
         i = n - EDGE_ITEMS - 1;
         continue;
       }
-      if (d === shape.length - 1) out.push(element(base + i * (strides[d] ?? 1)));
-      else visit(d + 1, base + i * (strides[d] ?? 1), out);
+      const at = base + i * (strides[d] ?? 1);
+      if (d < shape.length - 1) visit(d + 1, at);
+      else out.push(typeof flat[at] === "number" ? formatNumber(flat[at] as number, PRECISION) : formatScalar(flat[at]));
     }
   };
-  const seq: (string | null)[] = [];
-  visit(0, 0, seq);
-  for (const s of seq) if (s !== null) cells.push(s);
-  const width = Math.max(0, ...cells.map((c) => c.length));
-  const pad = (s: string) => s.padStart(width);
-  // Build the text dimension by dimension from the same traversal.
+  visit(0, 0);
+  return out;
+}
+
+/** The cells nested in brackets, dimension by dimension, in the same order arrayCells made them. */
+function nestCells(cells: readonly (string | null)[], shape: readonly number[], elide: boolean, width: number, indent: string): string {
   let cursor = 0;
   const render = (d: number, prefix: string): string => {
     const n = shape[d] ?? 0;
@@ -85,16 +88,15 @@ export function formatArray(flat: ArrayLike<unknown>, shape: readonly number[], 
     for (let i = 0; i < n; i++) {
       if (keep && i === EDGE_ITEMS) {
         parts.push("...");
-        cursor++; // skip the marker
+        cursor++; // the marker
         i = n - EDGE_ITEMS - 1;
         continue;
       }
-      if (d === shape.length - 1) parts.push(pad(seq[cursor++] ?? ""));
+      if (d === shape.length - 1) parts.push((cells[cursor++] ?? "").padStart(width));
       else parts.push(render(d + 1, `${prefix} `));
     }
     if (d === shape.length - 1) return `[${parts.join(" ")}]`;
-    const separator = `\n${"\n".repeat(shape.length - d - 2)}${prefix} `;
-    return `[${parts.join(separator)}]`;
+    return `[${parts.join(`\n${"\n".repeat(shape.length - d - 2)}${prefix} `)}]`;
   };
   return render(0, indent);
 }

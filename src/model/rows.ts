@@ -138,41 +138,52 @@ export function encodeRow(dataset: string, spec: RowSpec, value: unknown, target
     return;
   }
   if (Array.isArray(value)) {
-    const { shape } = nestedShape(dataset, value);
-    if (!sameShape(rowShape, shape)) throw shapeMismatch(dataset, spec, shape);
-    let cursor = offset;
-    const walk = (level: unknown, depth: number): void => {
-      if (depth === rowShape.length) {
-        if (Array.isArray(level)) throw new InvalidValueError(dataset, "ragged nested array: found an array where a value belongs");
-        writeElement(dataset, dtype, level, target, cursor++);
-        return;
-      }
-      if (!Array.isArray(level) || level.length !== rowShape[depth]) {
-        throw new InvalidValueError(
-          dataset,
-          `ragged nested array: expected length ${rowShape[depth]} at depth ${depth}, got ${describe(level)}`,
-        );
-      }
-      for (const item of level) walk(item, depth + 1);
-    };
-    walk(value, 0);
+    encodeNested(dataset, spec, value, target, offset);
     return;
   }
   if (isShapedRow(value)) {
-    const dataDtype = typedArrayDtype(value.data);
-    if (!dataDtype) throw new InvalidValueError(dataset, `{ data, shape }: data must be a typed array, got ${describe(value.data)}`);
-    checkShapeList(dataset, value.shape);
-    if (rowSize(value.shape) !== value.data.length) {
-      throw new InvalidValueError(
-        dataset,
-        `{ data, shape }: shape ${formatShape(value.shape)} needs ${rowSize(value.shape)} elements, data has ${value.data.length}`,
-      );
-    }
-    if (!sameShape(rowShape, value.shape)) throw shapeMismatch(dataset, spec, value.shape);
-    copyTypedArray(dataset, dtype, dataDtype, value.data, target, offset);
+    encodeShaped(dataset, spec, value, target, offset);
     return;
   }
   throw new InvalidValueError(dataset, unsupported(value));
+}
+
+/** A nested array: checked for raggedness level by level while its leaves are copied. */
+function encodeNested(dataset: string, spec: RowSpec, value: unknown[], target: RowBuffer, offset: number): void {
+  const { dtype, rowShape } = spec;
+  const { shape } = nestedShape(dataset, value);
+  if (!sameShape(rowShape, shape)) throw shapeMismatch(dataset, spec, shape);
+  let cursor = offset;
+  const walk = (level: unknown, depth: number): void => {
+    if (depth === rowShape.length) {
+      if (Array.isArray(level)) throw new InvalidValueError(dataset, "ragged nested array: found an array where a value belongs");
+      writeElement(dataset, dtype, level, target, cursor++);
+      return;
+    }
+    if (!Array.isArray(level) || level.length !== rowShape[depth]) {
+      throw new InvalidValueError(
+        dataset,
+        `ragged nested array: expected length ${rowShape[depth]} at depth ${depth}, got ${describe(level)}`,
+      );
+    }
+    for (const item of level) walk(item, depth + 1);
+  };
+  walk(value, 0);
+}
+
+/** `{ data, shape }`: the shape must fit the data and the dataset. */
+function encodeShaped(dataset: string, spec: RowSpec, value: ShapedRow, target: RowBuffer, offset: number): void {
+  const dataDtype = typedArrayDtype(value.data);
+  if (!dataDtype) throw new InvalidValueError(dataset, `{ data, shape }: data must be a typed array, got ${describe(value.data)}`);
+  checkShapeList(dataset, value.shape);
+  if (rowSize(value.shape) !== value.data.length) {
+    throw new InvalidValueError(
+      dataset,
+      `{ data, shape }: shape ${formatShape(value.shape)} needs ${rowSize(value.shape)} elements, data has ${value.data.length}`,
+    );
+  }
+  if (!sameShape(spec.rowShape, value.shape)) throw shapeMismatch(dataset, spec, value.shape);
+  copyTypedArray(dataset, spec.dtype, dataDtype, value.data, target, offset);
 }
 
 function writeElement(dataset: string, dtype: Dtype, value: unknown, target: RowBuffer, offset: number): void {

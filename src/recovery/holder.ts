@@ -8,7 +8,7 @@
 import { inspectLock, type LockState, lockProvesDead } from "./lock.js";
 import type { LogFile } from "./location.js";
 import { writerLockHeld } from "./os-lock.js";
-import { readSuperblock, shortOfEnd } from "./superblock.js";
+import { readSuperblock, shortOfEnd, writerFlagged } from "./superblock.js";
 
 /**
  * Where the file's writer stands:
@@ -37,9 +37,7 @@ export function writerOf(file: LogFile): WriterStatus {
   const sb = readSuperblock(file.path);
   const lock = inspectLock(file);
   const ended = lockProvesDead(lock);
-  // Version 0-2 superblocks keep no reliable flags; HDF5 itself ignores them there.
-  const flagged = sb.version >= 3 && (sb.openForWrite || sb.swmrWrite);
-  if (!flagged) return { state: shortOfEnd(file.path) ? "crashed" : "none", lock, ended };
+  if (!writerFlagged(sb)) return { state: shortOfEnd(file.path) ? "crashed" : "none", lock, ended };
   if (sb.swmrWrite) return { state: "swmr", lock, ended };
   if (ended) return { state: "crashed", lock, ended };
   if (lock.state !== "none") return { state: "exclusive", lock, ended };
@@ -50,8 +48,7 @@ export function writerOf(file: LogFile): WriterStatus {
 /** Whether HDF5's "open for write" flags are set (version 3 superblocks, the only ones whose flags HDF5 checks). */
 export function isFlagged(path: string): boolean {
   try {
-    const sb = readSuperblock(path);
-    return sb.version >= 3 && (sb.openForWrite || sb.swmrWrite);
+    return writerFlagged(readSuperblock(path));
   } catch {
     return false; // not HDF5: opening it says so
   }

@@ -82,6 +82,18 @@ export function isHdf5(path: string): boolean {
   }
 }
 
+/** Versions 2 and 3 end with a lookup3 checksum of the bytes before it; a mismatch means a corrupt file. */
+function verifyChecksum(raw: Buffer, path: string): true {
+  const stored = raw.readUInt32LE(raw.length - 4);
+  const computed = lookup3(raw.subarray(0, raw.length - 4));
+  if (stored !== computed) {
+    throw new Error(
+      `${path}: HDF5 superblock checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}); file is corrupt`,
+    );
+  }
+  return true;
+}
+
 function parse(fd: number, path: string): Parsed {
   const size = fs.fstatSync(fd).size;
   const read = (pos: number, len: number) => {
@@ -108,17 +120,7 @@ function parse(fd: number, path: string): Parsed {
   const end = addrStart + 4 * O + (legacy ? 0 : 4); // v0/1: base, free-space, EOF, driver (root entry not needed)
   const raw = read(offset, end);
   const flags = legacy ? raw.readUInt32LE(20) : raw[11];
-  let checksumOk: boolean | null = null;
-  if (!legacy) {
-    const stored = raw.readUInt32LE(end - 4);
-    const computed = lookup3(raw.subarray(0, end - 4));
-    if (stored !== computed) {
-      throw new Error(
-        `${path}: HDF5 superblock checksum mismatch (stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}); file is corrupt`,
-      );
-    }
-    checksumOk = true;
-  }
+  const checksumOk = legacy ? null : verifyChecksum(raw, path);
   const info: SuperblockInfo = {
     offset,
     version,
@@ -131,6 +133,11 @@ function parse(fd: number, path: string): Parsed {
     checksumOk,
   };
   return { info, raw, flagsPos: legacy ? 20 : 11, flagsLen: legacy ? 4 : 1, sumPos: legacy ? null : end - 4 };
+}
+
+/** Whether the superblock says a writer has the file open (only version 3 keeps flags HDF5 checks). */
+export function writerFlagged(sb: SuperblockInfo): boolean {
+  return sb.version >= 3 && (sb.openForWrite || sb.swmrWrite);
 }
 
 /**
