@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { H5Logger } from "../src/index.js";
 import { journalGeneration } from "../src/recovery/journal.js";
 import { locateForReading } from "../src/recovery/location.js";
-import { have, PYTHON, python, run, tempDir } from "./helpers/interop.js";
+import { have, PYTHON, python, run, tempCwd } from "./helpers/interop.js";
 import { CLI, fixture, pythonFixture, REPO } from "./helpers/paths.js";
 
 const RSS = path.join(REPO, "test", "helpers", "report-rss.mjs");
@@ -61,7 +61,7 @@ test("the binary is the package's bin and starts with a shebang", () => {
 });
 
 test("--help for the tool and each command; exit codes 0, 1 and 2; errors in one line", (t) => {
-  const file = sampleRun(tempDir(t));
+  const file = sampleRun(tempCwd(t));
   const help = cli(["--help"]);
   assert.equal(help.code, 0);
   for (const name of ["ls", "show", "tail", "stats", "export", "recover"]) {
@@ -106,13 +106,13 @@ test("colours only on a terminal and never with NO_COLOR", async (t) => {
   assert.equal(useColor({ isTTY: true }, { TERM: "dumb" }), false);
   assert.equal(useColor({ isTTY: false }, {}), false);
   // Through a pipe, the binary writes no escape codes.
-  const out = ok(["ls", sampleRun(tempDir(t))]);
+  const out = ok(["ls", sampleRun(tempCwd(t))]);
   assert.equal(out.includes("\u001b["), false);
 });
 
 test("ls: rows, row shape, dtype, bytes on disk and last value, as h5py sees them; attributes; --json", (t) => {
   const interop = have(t, "h5py");
-  const file = sampleRun(tempDir(t));
+  const file = sampleRun(tempCwd(t));
   const listing = JSON.parse(ok(["ls", file, "--json"]));
   assert.deepEqual(listing.attributes, { model: "mlp", lr: 0.01 });
   const byName = Object.fromEntries(listing.datasets.map((d: { name: string }) => [d.name, d]));
@@ -158,7 +158,7 @@ print(json.dumps(out))`,
 });
 
 test("show: rows with their index, numpy's layout, --rows as a Python slice, long arrays elided", (t) => {
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const file = sampleRun(dir);
   assert.equal(ok(["show", file, "loss", "--rows=-2:"]), "8  0.1111111111111111\n9  0.1\n");
   assert.equal(ok(["show", file, "img"]), "0  [[0 1 2]\n    [3 4 5]]\n");
@@ -191,7 +191,7 @@ function padded(inner: string): string {
 }
 
 test("tail: the last N rows of each series, with a header per series", (t) => {
-  const file = sampleRun(tempDir(t));
+  const file = sampleRun(tempCwd(t));
   assert.equal(ok(["tail", file, "loss", "-n", "2"]), "8  0.1111111111111111\n9  0.1\n");
   assert.equal(ok(["tail", file, "loss", "train/acc", "-n", "1"]), "==> loss <==\n9  0.1\n\n==> train/acc <==\n4  0.8\n");
 });
@@ -200,7 +200,7 @@ for (const mode of ["swmr", "plain"] as const) {
   test(`tail -f, started before a ${mode === "swmr" ? "concurrent-readers (SWMR)" : "plain (no concurrent readers)"} writer in another process, prints every row once and ends when it closes`, {
     timeout: 60_000,
   }, async (t) => {
-    const file = path.join(tempDir(t), "live.h5");
+    const file = path.join(tempCwd(t), "live.h5");
     const rows = 1500;
     const tail = spawn(process.execPath, [CLI, "tail", "-f", file, "x", "-n", "0", "--poll", "50"], {
       env: { ...process.env, NO_COLOR: "1" },
@@ -229,7 +229,7 @@ for (const mode of ["swmr", "plain"] as const) {
 }
 
 test("tail -f stops cleanly on Ctrl-C (SIGINT) with exit code 0", { timeout: 30_000 }, async (t) => {
-  const file = sampleRun(tempDir(t));
+  const file = sampleRun(tempCwd(t));
   const tail = spawn(process.execPath, [CLI, "tail", "-f", file, "loss", "-n", "1"]);
   let out = "";
   tail.stdout.on("data", (d) => {
@@ -244,7 +244,7 @@ test("tail -f stops cleanly on Ctrl-C (SIGINT) with exit code 0", { timeout: 30_
 
 test("stats: count, NaNs, min, max, mean, std as numpy computes them; a sparkline of the course", (t) => {
   const interop = have(t, "h5py");
-  const file = path.join(tempDir(t), "stats.h5");
+  const file = path.join(tempCwd(t), "stats.h5");
   const logger = new H5Logger(file);
   for (let i = 0; i < 5000; i++) logger.log("up", i % 97 === 0 ? Number.NaN : i);
   for (let i = 0; i < 100; i++) logger.log("n", BigInt(i * 3 - 50));
@@ -291,7 +291,7 @@ print(json.dumps(out))`,
 
 test("export: CSV and JSON lines aligned on the shared step column; -o writes a file; any reader parses them", (t) => {
   const interop = have(t, "h5py");
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const file = sampleRun(dir);
   const csv = ok(["export", file, "loss", "train/acc", "--csv"]).trimEnd().split("\n");
   assert.equal(csv[0], "step,loss,train/acc");
@@ -342,7 +342,7 @@ print(json.dumps(bool(ok)))`,
 });
 
 test("export streams a file larger than the logger's buffer bound with flat memory", { timeout: 120_000 }, (t) => {
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const write = (name: string, rows: number) => {
     const file = path.join(dir, name);
     const logger = new H5Logger(file);
@@ -380,7 +380,7 @@ test("export streams a file larger than the logger's buffer bound with flat memo
 
 test("every command on a file h5py wrote: groups, attributes, rank 0, fixed strings, gzip, enum booleans, a compound", (t) => {
   if (!have(t, "h5py")) return;
-  const file = path.join(tempDir(t), "assorted.h5");
+  const file = path.join(tempCwd(t), "assorted.h5");
   const made = run(PYTHON, MAKE_H5PY_FILES, file, "assorted");
   assert.equal(made.status, 0, made.stderr);
   const listing = JSON.parse(ok(["ls", file, "--json"]));
@@ -425,7 +425,7 @@ test("every command on a file h5py wrote: groups, attributes, rank 0, fixed stri
 });
 
 test("recover repairs a crashed file and says what it holds", async (t) => {
-  const file = path.join(tempDir(t), "crashed.h5");
+  const file = path.join(tempCwd(t), "crashed.h5");
   const child = spawn(process.execPath, [fixture("cli_writer"), file, "plain", "100000"]);
   // Killed once it has completed a few flushes (its journal counts them; a loaded machine can take seconds to start it).
   for (let waited = 0; (journalGeneration(locateForReading(file)) ?? 0n) < 4n; waited += 50) {

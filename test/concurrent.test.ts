@@ -13,7 +13,7 @@ import { type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FileError, H5Logger, InvalidNameError, InvalidValueError } from "../src/index.js";
 import { type Child, startNode, startProcess } from "./helpers/child.js";
-import { have, PYTHON, python, tempDir } from "./helpers/interop.js";
+import { have, PYTHON, python, tempCwd } from "./helpers/interop.js";
 import { fixture, pythonFixture } from "./helpers/paths.js";
 
 const H5PY = spawnSync(PYTHON, ["-c", "import h5py"]).status === 0;
@@ -74,7 +74,7 @@ interface Scenario {
  * h5py, its followers are not started and their subtests skip visibly.
  */
 async function scenario(t: TestContext, { mode, pace, nodeReaders, h5pyReaders, readersFirst }: Scenario): Promise<void> {
-  const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
+  const file = path.join(tempCwd(t, "h5logger-swmr-"), "data.h5");
   const followers: { kind: "Node" | "h5py"; child: Child }[] = [];
   for (let i = 0; i < nodeReaders; i++) followers.push({ kind: "Node", child: nodeFixture(t, "swmr_follower", file, String(POLL_EVERY)) });
   for (let i = 0; i < (H5PY ? h5pyReaders : 0); i++) followers.push({ kind: "h5py", child: h5pyFollower(t, file) });
@@ -149,7 +149,7 @@ test("five readers at once (three Node, two h5py) each see every row", (t) =>
   scenario(t, { mode: "ndatasets", pace: "paced", nodeReaders: 3, h5pyReaders: 2, readersFirst: false }));
 
 test("memory and file handles stay flat over > 10,000 polls of a live file; follow() stops on abort", async (t) => {
-  const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
+  const file = path.join(tempCwd(t, "h5logger-swmr-"), "data.h5");
   const writer = nodeFixture(t, "swmr_writer", file, "declared", "paced", "60", "50");
   await writer.waitFor((l) => l.event === "swmr", "concurrent readers were on");
   const poller = nodeFixture(t, "swmr_poller", file, "10000", "1000");
@@ -183,7 +183,7 @@ test("memory and file handles stay flat over > 10,000 polls of a live file; foll
 });
 
 test("a follower ends on its own when the writer is killed (kill -9), with every row that reached the file", async (t) => {
-  const file = path.join(tempDir(t, "h5logger-swmr-"), "data.h5");
+  const file = path.join(tempCwd(t, "h5logger-swmr-"), "data.h5");
   const follower = nodeFixture(t, "swmr_follower", file, String(POLL_EVERY));
   await follower.waitFor((l) => l.event === "ready", "it was ready");
   follower.send("go\n");
@@ -207,7 +207,7 @@ test("a follower ends on its own when the writer is killed (kill -9), with every
 });
 
 test("a name beyond nDatasets is a clear error; the logger keeps going", (t) => {
-  const file = path.join(tempDir(t), "n.h5");
+  const file = path.join(tempCwd(t), "n.h5");
   const logger = new H5Logger(file, { nDatasets: 2 });
   logger.log("a", 1);
   assert.equal(logger.concurrentReaders, false);
@@ -229,7 +229,7 @@ test("a name beyond nDatasets is a clear error; the logger keeps going", (t) => 
 });
 
 test("a new name once concurrent readers are on is a clear error; the logger keeps going", (t) => {
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const expected = (name: string) =>
     `dataset name "${name}": cannot be added now: concurrent readers are on, and HDF5 cannot create datasets then; declare it in \`datasets\` or log it before enabling concurrent readers`;
   const enabled = new H5Logger(path.join(dir, "enabled.h5"));
@@ -262,7 +262,7 @@ test("a new name once concurrent readers are on is a clear error; the logger kee
 });
 
 test("strings under SWMR are refused with a clear message, whichever way SWMR comes on", (t) => {
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const refusesStrings = (name: string) => (err: unknown) =>
     err instanceof InvalidValueError && err.message === `${name}: ${STRINGS_MESSAGE}`;
   // Declared up front.
@@ -299,7 +299,7 @@ test("strings under SWMR are refused with a clear message, whichever way SWMR co
 });
 
 test("H5Logger.open() gives up after its timeout with a clear error", async (t) => {
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const missing = path.join(dir, "missing.h5");
   await assert.rejects(H5Logger.open(missing, { timeout: 200, retryEvery: 50 }), (err: unknown) => {
     assert.ok(err instanceof FileError);
@@ -319,7 +319,7 @@ test("H5Logger.open() gives up after its timeout with a clear error", async (t) 
 
 test('the seed\'s rank form ([3, "float"]) grows along every axis; the first row sets the row shape', async (t) => {
   if (!have(t, "h5py")) return;
-  const file = path.join(tempDir(t), "rank.h5");
+  const file = path.join(tempCwd(t), "rank.h5");
   const logger = new H5Logger(file, { concurrentReaders: true, timestamps: true, datasets: { img: [3, "float"], vec: [2, "float"] } });
   const shapes = (f: string) =>
     python<Record<string, { shape: number[]; maxshape: (number | null)[]; value: unknown }>>(

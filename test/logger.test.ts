@@ -14,7 +14,7 @@ import { H5Logger, type H5LoggerErrorKind } from "../src/index.js";
 
 import { clearConsistencyFlags, readSuperblock } from "../src/recovery/superblock.js";
 import { type Child, startNode } from "./helpers/child.js";
-import { h5pyRead, h5pyValues, have, python, sha256, snapshot, tempDir } from "./helpers/interop.js";
+import { h5pyRead, h5pyValues, have, python, sha256, snapshot, tempCwd } from "./helpers/interop.js";
 import { fixture } from "./helpers/paths.js";
 import { refuses } from "./helpers/refuses.js";
 
@@ -24,7 +24,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** Assert that `fn` throws an h5logger error of `kind` whose message names `dataset` and matches `problem`. */
 
 test("the walk-through: log ten draws, read them back like h5py", async (t) => {
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const logger = new H5Logger(path.join(dir, "logging_data"), { replaceIfExists: true });
   assert.equal(logger.filename, path.join(dir, "logging_data.h5"));
   const draws = [0, 1, 1, 0, 1, 1, 1, 1, 1, 1];
@@ -48,7 +48,7 @@ test("the walk-through: log ten draws, read them back like h5py", async (t) => {
 describe("buffering", () => {
   test("rows wait in memory and reach the disk on flush(); close() twice is fine", (t) => {
     if (!have(t, "h5py")) return;
-    const dir = tempDir(t);
+    const dir = tempCwd(t);
     const file = path.join(dir, "buffered.h5");
     const logger = new H5Logger(file, { flushEvery: 60_000 });
     for (let i = 0; i < 5; i++) logger.log("x", i);
@@ -72,7 +72,7 @@ describe("buffering", () => {
 
   test("flushEvery flushes by itself while the event loop is free", async (t) => {
     if (!have(t, "h5py")) return;
-    const dir = tempDir(t);
+    const dir = tempCwd(t);
     const file = path.join(dir, "timer.h5");
     const logger = new H5Logger(file, { flushEvery: 100 });
     t.after(() => logger.close());
@@ -84,7 +84,7 @@ describe("buffering", () => {
 
   test("`using` closes the logger at the end of the block", (t) => {
     if (!have(t, "h5py")) return;
-    const file = path.join(tempDir(t), "using.h5");
+    const file = path.join(tempCwd(t), "using.h5");
     {
       using logger = new H5Logger(file);
       assert.equal(typeof logger[Symbol.dispose], "function");
@@ -98,7 +98,7 @@ describe("buffering", () => {
 
   test("a small maxBufferBytes bounds memory; every row still arrives", (t) => {
     if (!have(t, "h5py")) return;
-    const file = path.join(tempDir(t), "bounded.h5");
+    const file = path.join(tempCwd(t), "bounded.h5");
     const logger = new H5Logger(file, { maxBufferBytes: 4096, flushEvery: 60_000 });
     for (let i = 0; i < 20_000; i++) {
       logger.log("x", i / 4);
@@ -136,7 +136,7 @@ describe("buffering", () => {
 
   test("maxBufferBytes also bounds long strings: they do not pile up in memory", (t) => {
     if (!have(t, "h5py")) return;
-    const dir = tempDir(t);
+    const dir = tempCwd(t);
     const file = path.join(dir, "strings.h5");
     const logger = new H5Logger(file, { maxBufferBytes: 1 << 20, flushEvery: 60_000 });
     t.after(() => logger.close());
@@ -159,7 +159,7 @@ describe("buffering", () => {
 
 test("every bad input: a clear error, nothing written, the logger still usable, earlier data intact", (t) => {
   if (!have(t, "h5py")) return;
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const file = path.join(dir, "bad.h5");
   const logger = new H5Logger(file);
   logger.log("loss", 0.5);
@@ -279,7 +279,7 @@ test("every bad input: a clear error, nothing written, the logger still usable, 
 });
 
 test("unknown or bad constructor options: an error naming them, and no file written", (t) => {
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const file = path.join(dir, "never.h5");
   refuses(() => new H5Logger(file, { flushEvry: 100 } as never), "InvalidOption", "flushEvry", /unknown option "flushEvry"/);
   refuses(
@@ -302,7 +302,7 @@ test("unknown or bad constructor options: an error naming them, and no file writ
 
 test("declarations fix dtype and row shape up front; log(name, v, { dtype }) too", (t) => {
   if (!have(t, "h5py")) return;
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const file = path.join(dir, "declared.h5");
   const logger = new H5Logger(file, {
     datasets: { loss: { dtype: "float32" }, img: { shape: [28, 28], dtype: "uint8" }, n: [1, "int"], v: [2, "float"] },
@@ -381,7 +381,7 @@ test("declarations fix dtype and row shape up front; log(name, v, { dtype }) too
 describe("steps and timestamps", () => {
   test("NAME.step (int64) and NAME.time (float64 seconds) line up with NAME", (t) => {
     if (!have(t, "h5py")) return;
-    const file = path.join(tempDir(t), "steps.h5");
+    const file = path.join(tempCwd(t), "steps.h5");
     const t0 = Date.now() / 1000;
     const logger = new H5Logger(file, { steps: true, timestamps: true });
     logger.step = 10;
@@ -435,7 +435,7 @@ describe("steps and timestamps", () => {
 
   test("{ step } alone records steps for that dataset only; timestamps alone add NAME.time only", (t) => {
     if (!have(t, "h5py")) return;
-    const dir = tempDir(t);
+    const dir = tempCwd(t);
     const file = path.join(dir, "step-option.h5");
     const logger = new H5Logger(file);
     logger.log("x", 1, { step: 5 });
@@ -457,7 +457,7 @@ describe("steps and timestamps", () => {
 
 test("attributes on the file and on datasets: strings, numbers, arrays, JSON objects", (t) => {
   if (!have(t, "h5py")) return;
-  const dir = tempDir(t);
+  const dir = tempCwd(t);
   const file = path.join(dir, "attrs.h5");
   const config = { optimizer: "adam", betas: [0.9, 0.999], schedule: { warmup: 100, decay: null }, tags: ["a", "b"] };
   const logger = new H5Logger(file, {
@@ -513,7 +513,7 @@ describe("the process ends: what reached the disk", () => {
   }
 
   function start(t: TestContext, mode: string): { file: string; child: Child } {
-    const file = path.join(tempDir(t), `${mode}.h5`);
+    const file = path.join(tempCwd(t), `${mode}.h5`);
     const child = startNode(fixture("log_child"), [file, mode], { test: t });
     t.after(() => {
       const stderr = child.stderr().trim();

@@ -46,6 +46,22 @@ export function tempDir(t: TestContext, prefix = "h5logger-test-"): string {
   return dir;
 }
 
+/**
+ * Work in a fresh temp folder for this test, as a user works in their project folder: the
+ * process's working directory moves there until the test ends. Returns "." so that
+ * `path.join(dir, "run.h5")` gives the relative name a user would type.
+ */
+export function tempCwd(t: TestContext, prefix = "h5logger-test-"): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const before = process.cwd();
+  process.chdir(dir);
+  t.after(() => {
+    process.chdir(before);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return ".";
+}
+
 /** Run Python code with h5py; returns stdout parsed as JSON. Fails the test on a non-zero exit. */
 export function python<T = unknown>(code: string, ...args: string[]): T {
   const r = spawnSync(PYTHON, ["-c", code, ...args], { encoding: "utf8" });
