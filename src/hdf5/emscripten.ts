@@ -103,6 +103,10 @@ function hookWrites(): void {
   const write = fs.write;
   const ftruncate = fs.ftruncate;
   fs.write = function (stream, buffer, offset, length, position, canOwn) {
+    if (captured !== null && stream.nfd === STDERR) {
+      captured.push(Buffer.from(buffer.buffer, buffer.byteOffset + offset, length).toString("utf8"));
+      return length;
+    }
     const observer = stream.nfd === undefined ? undefined : observers.get(stream.nfd);
     if (observer) {
       const at = position ?? stream.position ?? 0;
@@ -116,6 +120,25 @@ function hookWrites(): void {
     const observer = nfd === undefined ? undefined : observers.get(nfd);
     if (observer) asErrno(() => observer.beforeTruncate(nfd as number, Number(length)));
     return ftruncate.call(this, fd, length);
+  };
+}
+
+const STDERR = 2;
+/** What HDF5 printed on stderr since {@link captureStderr} began, or null when not capturing. */
+let captured: string[] | null = null;
+
+/**
+ * Keep what HDF5 prints on stderr instead of printing it, until the returned function is
+ * called (it returns the text): HDF5's default error handler prints its error stack there,
+ * which is how a failed call says what went wrong.
+ */
+export function captureStderr(): () => string {
+  const outer = captured;
+  const mine: string[] = [];
+  captured = mine;
+  return () => {
+    captured = outer;
+    return mine.join("");
   };
 }
 
@@ -176,12 +199,4 @@ export function streamsOpenedSince(before: Set<Stream>): Stream[] {
 export function observeWrites(nfd: number, observer: WriteObserver | null): void {
   if (observer) observers.set(nfd, observer);
   else observers.delete(nfd);
-}
-
-/**
- * Close the temporary files h5wasm's error handler opens to format a message and never closes
- * (one file descriptor per error otherwise, until the process runs out).
- */
-export function closeErrorTempFiles(): void {
-  for (const stream of fs.streams) if (stream?.path?.startsWith("/tmp/tmpfile_")) fs.close(stream);
 }

@@ -12,7 +12,7 @@ import { dtypeSize } from "../model/dtype.js";
 import { InvalidNameError, InvalidValueError } from "../model/errors.js";
 import { withExtension } from "../model/filename.js";
 import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
-import type { NormalisedDeclaration, ResolvedOptions } from "../model/options.js";
+import { MAX_ROW_BYTES, type NormalisedDeclaration, type ResolvedOptions } from "../model/options.js";
 import { formatShape, inferRowSpec, type RowSpec } from "../model/rows.js";
 import type { ColumnLayout, Companions } from "./column.js";
 
@@ -34,6 +34,13 @@ export function specFor(name: string, value: unknown, declared: NormalisedDeclar
   const inferred = inferRowSpec(name, value);
   const dtype = declared.dtype ?? inferred.dtype;
   const rowShape = declared.rowShape ?? inferred.rowShape;
+  const rowBytes = rowShape.reduce((a, b) => a * b, 1) * (dtype === "string" ? 8 : dtypeSize(dtype));
+  if (rowBytes > MAX_ROW_BYTES) {
+    throw new InvalidValueError(
+      name,
+      `a row of ${formatShape(rowShape)} ${dtype} is ${rowBytes} bytes, more than the ${MAX_ROW_BYTES} bytes (512 MiB) one row can take: HDF5 writes it through its WebAssembly memory (2 GiB at most); split it into several datasets or rows`,
+    );
+  }
   if (declared.rowRank !== undefined && rowShape.length !== declared.rowRank) {
     throw new InvalidValueError(
       name,
