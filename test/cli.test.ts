@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { H5Logger } from "../src/index.js";
 import { journalGeneration } from "../src/recovery/journal.js";
 import { locateForReading } from "../src/recovery/location.js";
+import { startNode } from "./helpers/child.js";
 import { have, PYTHON, python, run, tempCwd } from "./helpers/interop.js";
 import { CLI, fixture, pythonFixture, REPO } from "./helpers/paths.js";
 
@@ -202,26 +203,16 @@ for (const mode of ["swmr", "plain"] as const) {
   }, async (t) => {
     const file = path.join(tempCwd(t), "live.h5");
     const rows = 1500;
-    const tail = spawn(process.execPath, [CLI, "tail", "-f", file, "x", "-n", "0", "--poll", "50"], {
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let out = "";
-    let err = "";
-    tail.stdout.on("data", (d) => {
-      out += d;
-    });
-    tail.stderr.on("data", (d) => {
-      err += d;
-    });
-    const ended = new Promise<number | null>((resolve) => tail.once("exit", resolve));
-    await new Promise((r) => setTimeout(r, 500));
+    const tail = startNode(CLI, ["tail", "-f", file, "x", "-n", "0", "--poll", "50"], { test: t, env: { NO_COLOR: "1" } });
+    // It says on stderr that it waits for the file: then it has looked, and the file was not there.
+    await tail.waitForStderr(/waiting for/);
     assert.equal(fs.existsSync(file), false, "tail started before the file exists");
     const writer = spawnSync(process.execPath, [fixture("cli_writer"), file, mode, String(rows)], { encoding: "utf8" });
     assert.equal(writer.status, 0, writer.stderr);
-    const timeout = setTimeout(() => tail.kill("SIGKILL"), 20_000);
-    const code = await ended;
-    clearTimeout(timeout);
-    assert.equal(code, 0, `tail -f should end by itself when the writer closes: ${err}`);
+    const { code, stderr } = await tail.exited;
+    assert.equal(code, 0, `tail -f should end by itself when the writer closes: ${stderr}`);
+    const out = tail.stdout();
+    const err = stderr;
     const lines = out.trimEnd().split("\n");
     assert.equal(lines.length, rows, `every row once: ${lines.slice(0, 3).join(" | ")} ... ${err}`);
     for (const [i, line] of lines.entries()) assert.equal(line, `${i}  ${i}`);

@@ -52,20 +52,13 @@ function checkRows(file: string, mode: string, required: number): Map<string, nu
   for (const name of datasetsOf(mode)) {
     if (!reader.has(name)) {
       // Killed before its first flush: nothing was promised yet.
-      assert.equal(
-        required,
-        0,
-        `${file}: ${name} is missing, but ${required} rows were flushed before the kill`,
-      );
+      assert.equal(required, 0, `${file}: ${name} is missing, but ${required} rows were flushed before the kill`);
       counts.set(name, 0);
       continue;
     }
     const rows = reader.get(name).toArray();
     const steps = reader.get(`${name}.step`).toArray();
-    assert.ok(
-      rows.length >= required,
-      `${file}: ${name} has ${rows.length} rows, but ${required} were flushed before the kill`,
-    );
+    assert.ok(rows.length >= required, `${file}: ${name} has ${rows.length} rows, but ${required} were flushed before the kill`);
     assert.ok(steps.length >= required, `${file}: ${name}.step has ${steps.length} rows, need ${required}`);
     for (const [i, row] of rows.entries()) assert.deepEqual(row, expectedRow(name, i), `${file}: ${name}[${i}]`);
     for (const [i, step] of steps.entries()) assert.equal(step, BigInt(i), `${file}: ${name}.step[${i}]`);

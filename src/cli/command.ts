@@ -72,7 +72,7 @@ export async function write(out: Writable, text: string): Promise<void> {
   }
 }
 
-/** The `--timeout` option in ms. */
-export function timeoutOf(values: Values, fallback = 0): number {
-  return count("--timeout", values.timeout, fallback);
+/** The `--timeout` option in ms, if given. */
+export function timeoutOf(values: Values): number | undefined {
+  return values.timeout === undefined ? undefined : count("--timeout", values.timeout, 0);
 }

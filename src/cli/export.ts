@@ -74,7 +74,7 @@ interface Format {
 const CSV: Format = {
   header: (key, columns) => `${[key, ...columns.map((c) => csvCell(c.name, []))].join(",")}\n`,
   row: (_, keyValue, cells, columns) =>
-    `${[String(keyValue), ...cells.map((v, k) => (v === undefined ? "" : csvCell(v, columns[k]?.values.rowShape ?? [])))].join(",")}\n`,
+    `${[String(keyValue), ...cells.map((v, k) => (v === undefined ? "" : csvCell(v, columns[k]?.values.rowShape ?? [], columns[k]?.values.view.dtype)))].join(",")}\n`,
 };
 
 const JSONL: Format = {
@@ -83,7 +83,7 @@ const JSONL: Format = {
     const record: Record<string, unknown> = { [key]: keyValue };
     cells.forEach((v, k) => {
       const column = columns[k];
-      if (v !== undefined && column) record[column.name] = jsonValue(v, column.values.rowShape);
+      if (v !== undefined && column) record[column.name] = jsonValue(v, column.values.rowShape, column.values.view.dtype);
     });
     return `${JSON.stringify(record)}\n`;
   },
@@ -161,8 +161,13 @@ Options:
       const series = selectSeries(reader, positionals.slice(1), io.stderr).filter((v) => v.shape.length > 0);
       const steps = series.map((v) => stepsOf(reader, v.name));
       const byStep = values.by === "step" || (values.by === undefined && series.length > 0 && steps.every((s) => s !== null));
-      if (byStep && steps.some((s) => s === null)) {
-        throw new UsageError(`--by step: ${series[steps.findIndex((s) => s === null)]?.name} has no step column`);
+      const stepless = series.filter((_, i) => steps[i] === null).map((v) => v.name);
+      if (byStep && stepless.length > 0) throw new UsageError(`--by step: ${stepless[0]} has no step column`);
+      if (values.by === undefined && stepless.length > 0 && stepless.length < series.length) {
+        // Some series have steps and some do not: lining them up by row puts rows of different steps side by side.
+        io.stderr.write(
+          `h5logger: lined up by row index, not by step: ${stepless.join(", ")} ${stepless.length === 1 ? "has" : "have"} no step column. Rows of the same index may belong to different steps; export the stepped series on their own to line them up by step, or pass --by row to say row index is meant\n`,
+        );
       }
       const columns: Column[] = series.map((view, i) => ({
         name: view.name,

@@ -14,9 +14,12 @@ const EDGE_ITEMS = 3;
 /** Significant digits of a float inside an array, as numpy's `precision`. */
 const PRECISION = 8;
 
-/** One element (or a scalar row) exactly: shortest round-trip floats, exact integers. */
-export function formatScalar(value: unknown): string {
-  if (typeof value === "number") return formatNumber(value, 17);
+/**
+ * One element (or a scalar row) exactly: shortest round-trip floats (for a float32 dataset, the
+ * shortest text that gives back the same float32, as numpy prints it), exact integers.
+ */
+export function formatScalar(value: unknown, dtype?: string | null): string {
+  if (typeof value === "number") return dtype === "float32" ? float32Text(value) : formatNumber(value, 17);
   if (typeof value === "bigint") return value.toString();
   if (typeof value === "boolean") return value ? "True" : "False";
   if (typeof value === "string") return quote(value);
@@ -36,6 +39,21 @@ function formatNumber(value: number, digits: number): string {
     .replace(/(\.\d*?)0+(e|$)/, "$1$2")
     .replace(/\.(e|$)/, "$1");
   return rounded.length < exact.length ? rounded : exact;
+}
+
+/** The shortest decimal that reads back as the same float32 (`0.1`, not `0.10000000149011612`). */
+export function float32Text(value: number): string {
+  if (!Number.isFinite(value) || Object.is(value, -0)) return formatNumber(value, 17);
+  for (let digits = 1; digits < 9; digits++) {
+    const text = formatNumber(value, digits);
+    if (Math.fround(Number(text)) === value) return text;
+  }
+  return formatNumber(value, 9);
+}
+
+/** A float32 element as the JSON number that reads back as the same float32. */
+export function float32Number(value: number): number {
+  return Number.isFinite(value) ? Number(float32Text(value)) : value;
 }
 
 function quote(text: string): string {
@@ -102,14 +120,14 @@ function nestCells(cells: readonly (string | null)[], shape: readonly number[], 
 }
 
 /** A value as one CSV cell: arrays in numpy's text on one line, quoted when needed. */
-export function csvCell(value: unknown, shape: readonly number[]): string {
+export function csvCell(value: unknown, shape: readonly number[], dtype?: string | null): string {
   const text =
     shape.length === 0
       ? typeof value === "string"
         ? value
         : typeof value === "boolean"
           ? String(value)
-          : formatScalar(value)
+          : formatScalar(value, dtype)
       : formatArray(value as ArrayLike<unknown>, shape).replaceAll(/\n+ */g, " ");
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
@@ -125,9 +143,10 @@ export function jsonable(value: unknown): unknown {
 }
 
 /** A row as JSON can hold it: a row of shape `shape` (flat, row-major) as nested arrays. */
-export function jsonValue(value: unknown, shape: readonly number[]): unknown {
-  if (shape.length === 0) return jsonable(value);
-  return nest(Array.from(value as ArrayLike<unknown>, jsonable), shape);
+export function jsonValue(value: unknown, shape: readonly number[], dtype?: string | null): unknown {
+  const one = (v: unknown) => (dtype === "float32" && typeof v === "number" ? jsonable(float32Number(v)) : jsonable(v));
+  if (shape.length === 0) return one(value);
+  return nest(Array.from(value as ArrayLike<unknown>, one), shape);
 }
 
 function nest(flat: unknown[], shape: readonly number[]): unknown[] {
@@ -136,9 +155,20 @@ function nest(flat: unknown[], shape: readonly number[]): unknown[] {
   return Array.from({ length: shape[0] ?? 0 }, (_, i) => nest(flat.slice(i * step, (i + 1) * step), shape.slice(1)));
 }
 
-/** A statistic to `digits` significant digits, as `%g` prints it. */
+/** A statistic to `digits` significant digits, as `%g` prints it; a whole number below 10^15 exactly (1999999, not 2e+6). */
 export function formatStatistic(value: number, digits = 6): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
   return formatNumber(value, digits);
+}
+
+/** Text cut to `max` characters with an ellipsis: a table cell must not carry a 2 MB string. */
+export function clip(text: string, max = 60): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `1 row`, `2 rows`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 /** Bytes in binary units: `512 B`, `1.5 KiB`, `3.2 GiB`. */

@@ -6,7 +6,7 @@
  */
 import type { DatasetView, H5Reader } from "../index.js";
 import { type Command, fileArgument, type Io, timeoutOf, UsageError, write } from "./command.js";
-import { formatBytes, formatScalar, jsonable } from "./format.js";
+import { clip, formatBytes, formatScalar, jsonable } from "./format.js";
 import { isReadable, openForReading } from "./open.js";
 import { style } from "./style.js";
 
@@ -56,7 +56,7 @@ async function list(reader: H5Reader, json: boolean, io: Io): Promise<void> {
     `(${e.rowShape.join(", ")}${e.rowShape.length === 1 ? "," : ""})`,
     e.dtype,
     e.bytesOnDisk === null ? "compressed" : formatBytes(e.bytesOnDisk),
-    e.last === undefined ? "" : formatScalar(e.last),
+    e.last === undefined ? "" : clip(formatScalar(e.last, e.dtype)),
   ]);
   const header = ["dataset", "rows", "row shape", "dtype", "on disk", "last"];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));

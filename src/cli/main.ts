@@ -7,6 +7,7 @@
  *
  * @module
  */
+import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { type Command, type Io, UsageError } from "./command.js";
 import { exportCommand } from "./export.js";
@@ -31,7 +32,7 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 Run "h5logger <command> --help" for a command's options. Every command takes --debug
-(print the stack of an error) and -h/--help.
+(print the stack of an error) and -h/--help; "h5logger --version" prints the version.
 `;
 }
 
@@ -41,19 +42,49 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(toolHelp());
     return name === undefined ? 2 : 0;
   }
+  if (name === "--version" || name === "-V") {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(", ")}`);
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: { ...command.options, ...COMMON },
-  });
+  const options = { ...command.options, ...COMMON };
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(rest, options), allowPositionals: true, strict: true, options });
   if (values.help) {
     io.stdout.write(command.help);
     return 0;
   }
   return command.run(values, positionals, io);
+}
+
+/** The package's version, from its package.json (two folders up from dist/cli/). */
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * `--rows -3:`, `-n -5`: util.parseArgs takes a value that starts with "-" for an option, and
+ * refuses it as ambiguous. A value that reads as a number or a slice is one: join it to its
+ * option (`--rows=-3:`), so that the command can check it and say what is wrong with it.
+ */
+function joinNegativeValues(args: readonly string[], options: Record<string, { type: string; short?: string }>): string[] {
+  const takesValue = (arg: string) => {
+    if (arg.startsWith("--")) return options[arg.slice(2)]?.type === "string";
+    return arg.length === 2 && Object.values(options).some((o) => o.type === "string" && o.short === arg[1]);
+  };
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    if (next !== undefined && takesValue(arg) && /^-[\d.:]/.test(next)) {
+      out.push(arg.startsWith("--") ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 const argv = process.argv.slice(2);

@@ -4,12 +4,37 @@
  *
  * @module
  */
+import fs from "node:fs";
+import path from "node:path";
 import type { Writable } from "node:stream";
 import { type DatasetView, H5Reader, type OpenOptions } from "../index.js";
 
-/** Open `file` for reading, waiting up to `timeout` ms (default 0) for it to exist and become readable. */
-export function openForReading(file: string, options: Omit<OpenOptions, "snapshot"> = {}): Promise<H5Reader> {
-  return H5Reader.open(file, { timeout: 0, ...options, snapshot: true });
+/** How long a one-shot command waits for a consistent snapshot of a file being written. */
+const SNAPSHOT_WAIT_MS = 10_000;
+
+/**
+ * Open `file` for reading. Without `timeout` (the `--timeout` option), a file that does not
+ * exist fails at once, and one being written is read as soon as a consistent snapshot of it
+ * can be taken (its writer between flushes), within a few seconds. With `timeout`, the command
+ * also waits that long for the file to appear.
+ */
+export function openForReading(
+  file: string,
+  options: Omit<OpenOptions, "snapshot" | "timeout"> & { timeout?: number | undefined } = {},
+): Promise<H5Reader> {
+  const { timeout, ...rest } = options;
+  return H5Reader.open(file, {
+    retryEvery: 20,
+    ...rest,
+    timeout: timeout ?? SNAPSHOT_WAIT_MS,
+    waitForFile: timeout !== undefined,
+    snapshot: true,
+  });
+}
+
+/** Whether `file` is there (as named, or with `.h5` added to a name without an extension, as readers take it). */
+export function exists(file: string): boolean {
+  return fs.existsSync(file) || (path.extname(file) === "" && fs.existsSync(`${file}.h5`));
 }
 
 /** Names ending so belong to the dataset before the suffix (see FORMAT.md). */

@@ -7,7 +7,7 @@
 
 import { H5Logger, type RecoveryReport } from "../index.js";
 import { type Command, fileArgument, type Io, UsageError, write } from "./command.js";
-import { formatBytes } from "./format.js";
+import { formatBytes, plural } from "./format.js";
 import { style } from "./style.js";
 
 function describe(report: RecoveryReport, io: Io): string {
@@ -25,7 +25,7 @@ function describe(report: RecoveryReport, io: Io): string {
     );
   if (report.zeroFilled > 0) done.push(`filled the file up to its recorded end (${formatBytes(report.zeroFilled)})`);
   if (report.endAddressRaised > 0) done.push(`raised the recorded end of the file by ${formatBytes(report.endAddressRaised)}`);
-  for (const t of report.trimmed) done.push(`dropped ${t.from - t.to} unmatched rows of ${t.name}`);
+  for (const t of report.trimmed) done.push(`dropped ${plural(t.from - t.to, "unmatched row")} of ${t.name}`);
   let out =
     done.length === 0
       ? `${report.file}: nothing to recover, the file was closed properly\n`
@@ -34,7 +34,7 @@ function describe(report: RecoveryReport, io: Io): string {
   const width = Math.max(0, ...report.datasets.map((d) => d.name.length));
   const rowsWidth = Math.max(0, ...report.datasets.map((d) => String(d.rows).length));
   for (const d of report.datasets) {
-    out += `  ${s.name(d.name.padEnd(width))}  ${d.unreadable ? `unreadable: ${d.unreadable}` : `${String(d.rows).padStart(rowsWidth)} rows  ${d.dtype}`}\n`;
+    out += `  ${s.name(d.name.padEnd(width))}  ${d.unreadable ? `unreadable: ${d.unreadable}` : `${String(d.rows).padStart(rowsWidth)} ${d.rows === 1 ? "row " : "rows"}  ${d.dtype}`}\n`;
   }
   if (report.datasets.length === 0) out += "  (no datasets)\n";
   return out;

@@ -40,7 +40,9 @@ async function showRows(view: DatasetView, ranges: [number, number][], io: Io): 
       let out = "";
       for (let i = 0; i < rows.length; i++) {
         const text =
-          rowShape.length === 0 ? formatScalar(rows[i]) : formatArray(rows[i] as ArrayLike<unknown>, rowShape, " ".repeat(width + 2));
+          rowShape.length === 0
+            ? formatScalar(rows[i], view.dtype)
+            : formatArray(rows[i] as ArrayLike<unknown>, rowShape, " ".repeat(width + 2));
         out += `${s.dim(String(start + i).padStart(width))}  ${text}\n`;
       }
       await write(io.stdout, out);
@@ -73,7 +75,7 @@ Options:
       const view = reader.get(name);
       if (view.shape.length === 0) {
         // A rank-0 dataset holds one value and no rows.
-        await write(io.stdout, `${formatScalar((view.value as ArrayLike<unknown>)[0])}\n`);
+        await write(io.stdout, `${formatScalar((view.value as ArrayLike<unknown>)[0], view.dtype)}\n`);
         return 0;
       }
       let ranges: [number, number][];

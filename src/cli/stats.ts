@@ -7,7 +7,7 @@
  */
 import type { DatasetView } from "../index.js";
 import { type Command, fileArgument, type Io, timeoutOf, count as wholeNumber, write } from "./command.js";
-import { formatScalar, formatStatistic, jsonable } from "./format.js";
+import { clip, formatScalar, formatStatistic, jsonable } from "./format.js";
 import { isNumericSeries, openForReading, selectSeries } from "./open.js";
 import { style } from "./style.js";
 
@@ -112,7 +112,7 @@ async function report(all: SeriesStats[], json: boolean, io: Io): Promise<void> 
     num(x.max),
     num(x.mean),
     num(x.std),
-    x.last === undefined ? "" : typeof x.last === "number" ? formatStatistic(x.last) : formatScalar(x.last),
+    x.last === undefined ? "" : typeof x.last === "number" ? formatStatistic(x.last) : clip(formatScalar(x.last)),
     x.sparkline ?? "",
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));

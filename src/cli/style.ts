@@ -1,12 +1,15 @@
 /**
- * Colours for the terminal: only when the output is a terminal, never with `NO_COLOR` set
- * (https://no-color.org) or `TERM=dumb`.
+ * Colours for the terminal: when the output is a terminal, never with `NO_COLOR` set
+ * (https://no-color.org) or `TERM=dumb`; `FORCE_COLOR` (any value but `0` or `false`) turns
+ * them on, also into a pipe, and takes precedence, as it does for Node itself.
  *
  * @module
  */
 
 /** Whether a stream may carry colours. */
 export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
   return stream.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb";
 }
 

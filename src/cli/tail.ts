@@ -7,7 +7,7 @@
 import type { H5Reader, Rows } from "../index.js";
 import { type Command, count, fileArgument, type Io, timeoutOf, write } from "./command.js";
 import { formatArray, formatScalar } from "./format.js";
-import { isCompanion, isReadable, openForReading } from "./open.js";
+import { exists, isCompanion, isReadable, openForReading } from "./open.js";
 import { style } from "./style.js";
 
 /** Rows read at a time: a follower far behind a fast writer catches up in pieces. */
@@ -25,7 +25,7 @@ class Printer {
   }
 
   /** Print `rows` of `name`, the first of them row `start`; arrays of shape `rowShape`. */
-  async rows(name: string, start: number, rows: Rows, rowShape: readonly number[] = []): Promise<void> {
+  async rows(name: string, start: number, rows: Rows, rowShape: readonly number[] = [], dtype: string | null = null): Promise<void> {
     const s = style(this.#io.color);
     if (this.#headers && this.#current !== name) {
       await write(this.#io.stdout, `${this.#current === null ? "" : "\n"}${s.bold(`==> ${name} <==`)}\n`);
@@ -37,7 +37,7 @@ class Printer {
       const index = String(start + i);
       const row = list[i];
       const text =
-        rowShape.length === 0 ? formatScalar(row) : formatArray(row as ArrayLike<unknown>, rowShape, " ".repeat(index.length + 2));
+        rowShape.length === 0 ? formatScalar(row, dtype) : formatArray(row as ArrayLike<unknown>, rowShape, " ".repeat(index.length + 2));
       out += `${s.dim(index)}  ${text}\n`;
       if (out.length >= 1 << 16) {
         await write(this.#io.stdout, out);
@@ -66,12 +66,15 @@ async function tail(reader: H5Reader, names: string[], last: number, follow: boo
     for (const name of seriesOf(reader, names)) {
       const length = reader.get(name).length;
       const view = reader.get(name);
-      await printer.rows(name, Math.max(0, length - last), view.slice(Math.max(0, length - last)), view.shape.slice(1));
+      await printer.rows(name, Math.max(0, length - last), view.slice(Math.max(0, length - last)), view.shape.slice(1), view.dtype);
     }
     return;
   }
   const rows = reader.follow((r) => seriesOf(r, names), { last, waitForWriter: true, pollEvery, signal: io.signal, maxRows: BLOCK_ROWS });
-  for await (const { name, start, rows: block } of rows) await printer.rows(name, start, block, reader.get(name).shape.slice(1));
+  for await (const { name, start, rows: block } of rows) {
+    const view = reader.get(name);
+    await printer.rows(name, start, block, view.shape.slice(1), view.dtype);
+  }
 }
 
 export const tailCommand: Command = {
@@ -105,7 +108,9 @@ Options:
     const follow = values.follow === true;
     const last = count("--lines", values.lines, 10);
     const pollEvery = Math.max(1, count("--poll", values.poll, 100));
-    const timeout = timeoutOf(values, follow ? Number.MAX_SAFE_INTEGER / 2 : 0);
+    // -f waits for a file that does not exist yet, for as long as it takes.
+    const timeout = timeoutOf(values) ?? (follow ? Number.MAX_SAFE_INTEGER / 2 : undefined);
+    if (follow && !exists(file)) io.stderr.write(`h5logger: waiting for ${file} to appear (Ctrl-C to stop)\n`);
     let reader: H5Reader;
     try {
       reader = await openForReading(file, { timeout, signal: io.signal, retryEvery: pollEvery });

@@ -13,6 +13,8 @@ import { describeType, H5S_UNLIMITED, H5T_STRING, TYPE_SPECS, type TypeMetadata 
 import { readAttribute, readAttributeNames, writeAttribute } from "./attribute-io.js";
 import { scratch } from "./scratch.js";
 
+const CSET_ASCII = 0;
+
 /** What the file says about one dataset. */
 export interface DatasetInfo {
   /** Our dtype, or `null` when the stored type is one we do not write (then `storedType` says what it is). */
@@ -27,27 +29,26 @@ export interface DatasetInfo {
   variableLengthString: boolean;
   /** Bytes of a fixed-length string element (`|S10` gives 10); 0 for every other type. */
   fixedStringSize: number;
+  /** For strings: whether the type says ASCII (h5py's `string_dtype("ascii")`) rather than UTF-8. */
+  asciiStrings: boolean;
 }
 
 /** What sits at a path: a group, a dataset, something else, or nothing. */
 export function objectKind(file: FileHandle, path: string): "group" | "dataset" | "other" | "missing" {
   if (path === "/") return "group";
-  // get_type reports a missing object without raising an HDF5 error only when every parent exists.
-  const parts = path.split("/").filter(Boolean);
-  let prefix = "";
-  for (const part of parts) {
-    prefix += `/${part}`;
-    const type = call(`cannot inspect ${prefix} in ${file.path}`, () => Module.get_type(file.id, prefix));
-    if (type < 0) return "missing";
-    if (prefix !== `/${parts.join("/")}`) {
-      if (type !== Module.H5G_GROUP) return "other";
-      continue;
-    }
-    if (type === Module.H5G_GROUP) return "group";
-    if (type === Module.H5G_DATASET) return "dataset";
-    return "other";
+  let type: number;
+  try {
+    // One lookup of the whole path: -1 when a part of it is missing.
+    type = call(`cannot inspect ${path} in ${file.path}`, () => Module.get_type(file.id, path));
+  } catch (err) {
+    // HDF5 refuses a path that goes through a dataset ("object not found"); other errors are real.
+    if (/not found/i.test((err as Error).message)) return "other";
+    throw err;
   }
-  return "missing";
+  if (type < 0) return "missing";
+  if (type === Module.H5G_GROUP) return "group";
+  if (type === Module.H5G_DATASET) return "dataset";
+  return "other";
 }
 
 /** Create a group (its parent must exist). */
@@ -55,15 +56,30 @@ export function createGroup(file: FileHandle, path: string): void {
   check(`cannot create group ${path}`, () => Module.create_group(file.id, path, false));
 }
 
-/** Full paths of every dataset in the file, sorted. */
+/**
+ * Full paths of every dataset in the file, sorted. Soft and external links are left out: they
+ * are other names of datasets (listed under their own name) or of other files' datasets.
+ */
 export function listDatasets(file: FileHandle): string[] {
-  const names = call(`cannot list ${file.path}`, () => Module.get_names(file.id, "/", true) as string[]);
+  const names = call(`cannot list ${file.path}`, () => Module.get_names(file.id, "/", true) as string[]).sort();
   const out: string[] = [];
-  for (const name of names) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    // A name with names below it is a group: in sorted order its first child would follow it.
+    if ((names[i + 1] ?? "").startsWith(`${name}/`)) continue;
     const path = `/${name}`;
-    if (Module.get_type(file.id, path) === Module.H5G_DATASET) out.push(path);
+    if (objectKind(file, path) === "dataset" && !isLink(file, path)) out.push(path);
   }
-  return out.sort();
+  return out;
+}
+
+/** Whether `path` is a soft or external link rather than a dataset's own (hard) link. */
+function isLink(file: FileHandle, path: string): boolean {
+  return call(`cannot inspect ${path} in ${file.path}`, () => {
+    if (Module.get_symbolic_link(file.id, path) !== null) return true;
+    const external = Module.get_external_link(file.id, path) as { filename?: string };
+    return external.filename !== undefined;
+  });
 }
 
 /**
@@ -102,19 +118,20 @@ export function createDataset(
   if (dtype === "bool") writeAttribute(file, path, DTYPE_ATTRIBUTE, "bool");
 }
 
-/** Create the missing groups above `path`, walking down from the root once (one lookup per level). */
+/** Create the missing groups above `path`; when its parent is a group already (the usual case), one lookup. */
 function ensureParentGroups(file: FileHandle, path: string): void {
   const parts = path.split("/").filter(Boolean);
+  if (parts.length < 2 || objectKind(file, `/${parts.slice(0, -1).join("/")}`) === "group") return;
   let prefix = "";
   let missing = false;
   for (const part of parts.slice(0, -1)) {
     prefix += `/${part}`;
     // Below a group just created nothing exists: no lookup needed.
-    const type = missing ? -1 : call(`cannot inspect ${prefix} in ${file.path}`, () => Module.get_type(file.id, prefix));
-    if (type < 0) {
+    const kind = missing ? "missing" : objectKind(file, prefix);
+    if (kind === "missing") {
       missing = true;
       createGroup(file, prefix);
-    } else if (type !== Module.H5G_GROUP) {
+    } else if (kind !== "group") {
       throw new HDF5Error(`cannot create ${path}: ${prefix} exists and is not a group`);
     }
   }
@@ -123,12 +140,16 @@ function ensureParentGroups(file: FileHandle, path: string): void {
 /** The first object above `path` that is not a group (a dataset in the way), or null. */
 export function firstNonGroup(file: FileHandle, path: string): string | null {
   const parts = path.split("/").filter(Boolean);
+  if (parts.length < 2) return null;
+  // The parent's own kind says it all unless the way to it goes through a dataset.
+  const parent = objectKind(file, `/${parts.slice(0, -1).join("/")}`);
+  if (parent === "group" || parent === "missing") return null;
   let prefix = "";
   for (const part of parts.slice(0, -1)) {
     prefix += `/${part}`;
-    const type = call(`cannot inspect ${prefix} in ${file.path}`, () => Module.get_type(file.id, prefix));
-    if (type < 0) return null; // missing: nothing deeper exists
-    if (type !== Module.H5G_GROUP) return prefix;
+    const kind = objectKind(file, prefix);
+    if (kind === "missing") return null;
+    if (kind !== "group") return prefix;
   }
   return null;
 }
@@ -206,6 +227,7 @@ export function datasetInfo(file: FileHandle, path: string): DatasetInfo {
     elementSize: m.size,
     variableLengthString: m.type === H5T_STRING && m.vlen,
     fixedStringSize: m.type === H5T_STRING && !m.vlen ? m.size : 0,
+    asciiStrings: m.type === H5T_STRING && (m as { cset?: number }).cset === CSET_ASCII,
   };
 }
 

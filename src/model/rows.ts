@@ -20,6 +20,8 @@ import { InvalidValueError } from "./errors.js";
 export interface RowSpec {
   readonly dtype: Dtype;
   readonly rowShape: readonly number[];
+  /** Strings that must be ASCII: an existing dataset whose type says so (h5py's `string_dtype("ascii")`). */
+  readonly ascii?: boolean;
 }
 
 /** An n-dimensional row given as a flat buffer in row-major (C) order. */
@@ -127,7 +129,7 @@ export function encodeRow(dataset: string, spec: RowSpec, value: unknown, target
   const { dtype, rowShape } = spec;
   if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" || typeof value === "string") {
     if (rowShape.length !== 0) throw shapeMismatch(dataset, spec, []);
-    writeElement(dataset, dtype, value, target, offset);
+    writeElement(dataset, dtype, value, target, offset, spec.ascii);
     return;
   }
   const arrayDtype = typedArrayDtype(value);
@@ -186,7 +188,7 @@ function encodeShaped(dataset: string, spec: RowSpec, value: ShapedRow, target: 
   copyTypedArray(dataset, spec.dtype, dataDtype, value.data, target, offset);
 }
 
-function writeElement(dataset: string, dtype: Dtype, value: unknown, target: RowBuffer, offset: number): void {
+function writeElement(dataset: string, dtype: Dtype, value: unknown, target: RowBuffer, offset: number, ascii = false): void {
   if (dtype === "string") {
     if (typeof value !== "string") throw new InvalidValueError(dataset, `got ${describe(value)}; this dataset holds strings`);
     // HDF5 variable-length strings end at the first NUL: storing one would silently cut the string short.
@@ -195,6 +197,12 @@ function writeElement(dataset: string, dtype: Dtype, value: unknown, target: Row
     // A lone surrogate has no UTF-8 form: it would be stored as U+FFFD, silently changing the string.
     if (/\p{Cs}/u.test(value))
       throw new InvalidValueError(dataset, "got a string that is not valid Unicode (a lone surrogate half), which UTF-8 cannot store");
+    if (ascii && /[^\x00-\x7f]/.test(value)) {
+      throw new InvalidValueError(
+        dataset,
+        `holds ASCII strings (its type says so, as h5py's string_dtype("ascii") makes it), and ${describe(value)} is not ASCII: h5py could not read it back`,
+      );
+    }
     (target as string[])[offset] = value;
     return;
   }

@@ -60,7 +60,7 @@ export function stamp(file: LogFile): string {
  * @throws NotYet when it cannot be read now but may be soon; FileError when it cannot be read
  */
 export function openView(file: LogFile, snapshot: boolean, beforeOpeningFile: () => void = () => {}): View {
-  if (!fs.existsSync(file.path)) throw new NotYet(`${file.name}: does not exist yet`);
+  if (!fs.existsSync(file.path)) throw new NotYet(`${file.name}: does not exist`);
   const before = stamp(file);
   let status: WriterStatus;
   try {

@@ -52,6 +52,8 @@ export interface OpenOptions {
   timeout?: number;
   /** Pause between tries, in ms (`open` only). @default 100 */
   retryEvery?: number;
+  /** Wait for a file that does not exist yet (`open` only); `false`: a missing file fails at once. @default true */
+  waitForFile?: boolean;
   /** Stop waiting when this signal aborts (`open` only): the promise rejects with its reason. */
   signal?: AbortSignal;
   /**
@@ -131,6 +133,7 @@ export class H5Reader implements Disposable {
         return reader;
       } catch (err) {
         if (!(err instanceof NotYet)) throw err;
+        if (options.waitForFile === false && !fs.existsSync(file.path)) throw new FileError(file.name, "does not exist", { cause: err });
         if (Date.now() >= giveUpAt) {
           throw new FileError(file.name, `could not be opened for reading within ${timeout} ms: ${err.message}`, { cause: err });
         }

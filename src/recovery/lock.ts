@@ -139,10 +139,24 @@ function create(file: LogFile, lock: string, text: string): boolean {
   try {
     // One write right after creating it: readers see it empty only for an instant.
     fs.writeSync(fd, text);
-  } finally {
+  } catch (err) {
+    // An empty lock left behind would keep every writer out until it counts as stale.
     fs.closeSync(fd);
+    fs.rmSync(lock, { force: true });
+    throw new FileError(file.name, `cannot write its lock file ${lock}: ${systemProblem(err)}`, { cause: err });
   }
+  fs.closeSync(fd);
   return true;
+}
+
+/** What an operating system error means here, in words. */
+export function systemProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOSPC") return "the disk is full";
+  if (code === "EDQUOT") return "the disk quota is used up";
+  if (code === "EROFS") return "the file system is read-only";
+  if (code === "EACCES" || code === "EPERM") return "this user may not write there";
+  return (err as Error).message;
 }
 
 function held(lock: string, holder: LockHolder, text: string, replaced: LockHolder | null): WriterLock {

@@ -92,7 +92,8 @@ export class Columns {
     }
   }
 
-  #newColumn(name: string, spec: RowSpec, withStep: boolean): Column {
+  #newColumn(name: string, given: RowSpec, withStep: boolean): Column {
+    let spec = given;
     const { nDatasets, concurrentReaders } = this.#options;
     // Checked first: with nDatasets, concurrent readers came on by themselves, and this says why.
     if (nDatasets !== null && this.all.length >= nDatasets) {
@@ -117,6 +118,7 @@ export class Columns {
     if (kind === "dataset") {
       rowsOnDisk = checkAppendable(this.#file, name, spec);
       companions = existingCompanions(this.#file, name, companions, rowsOnDisk);
+      if (spec.dtype === "string" && hdf5.datasetInfo(this.#file, path).asciiStrings) spec = { ...spec, ascii: true };
     }
     const layout = layoutFor(spec, this.#options);
     const column = new Column(name, spec, layout, companions, rowsOnDisk, kind === "dataset", this.#budget);

@@ -8,11 +8,11 @@
  */
 import fs from "node:fs";
 import * as hdf5 from "../hdf5/index.js";
-import { FileError, LockedError } from "../model/errors.js";
+import { FileError, H5LoggerError, LockedError } from "../model/errors.js";
 import { readersOf } from "../read/open-readers.js";
 import { Journal } from "../recovery/journal.js";
 import { type LogFile, locateForWriting } from "../recovery/location.js";
-import { acquireLock, type WriterLock } from "../recovery/lock.js";
+import { acquireLock, systemProblem, type WriterLock } from "../recovery/lock.js";
 import { lockExclusive, type OsLock } from "../recovery/os-lock.js";
 import { type RecoveryReport, recoverForWriter } from "../recovery/recover.js";
 import { isHdf5 } from "../recovery/superblock.js";
@@ -78,7 +78,8 @@ export class WriterFile {
       return new WriterFile({ file, handle, recovered, lock, osLock, journal, identity: identityOf(hdf5.fileStat(handle)) });
     } catch (err) {
       for (const step of undo.reverse()) step();
-      throw err;
+      if (err instanceof H5LoggerError) throw err;
+      throw new FileError(file.name, `cannot be opened for writing: ${systemProblem(err)}`, { cause: err });
     }
   }
 
@@ -122,12 +123,9 @@ export class WriterFile {
   #noticeIfGone(): void {
     if (this.#goneReported) return;
     const now = fs.statSync(this.file.path, { throwIfNoEntry: false });
-    const what =
-      hdf5.fileStat(this.handle).nlink === 0
-        ? "was deleted"
-        : now === undefined || identityOf(now) !== this.#identity
-          ? "was replaced by another file"
-          : null;
+    const replaced = now !== undefined && identityOf(now) !== this.#identity;
+    const deleted = now === undefined || hdf5.fileStat(this.handle).nlink === 0;
+    const what = replaced ? "was replaced by another file" : deleted ? "was deleted" : null;
     if (what === null) return;
     this.#goneReported = true;
     process.emitWarning(
@@ -173,7 +171,7 @@ function createLocked(file: LogFile): OsLock | null {
   try {
     fd = fs.openSync(temp, "wx");
   } catch (err) {
-    throw new FileError(file.name, `cannot be created: ${(err as Error).message}`, { cause: err });
+    throw new FileError(file.name, `cannot be created: ${systemProblem(err)}`, { cause: err });
   }
   const taken = lockExclusive(fd);
   const lock = taken === "held" ? null : taken; // a file just created is locked by no one else

@@ -31,6 +31,8 @@ export interface Child {
    * ends first, or after `ms` (default 120 s: a last resort for a hung child, not a timing bound).
    */
   waitFor(match: (line: Line) => boolean, what?: string, ms?: number): Promise<Line>;
+  /** Resolves once its stderr matches `pattern` (rejects as {@link waitFor} does). */
+  waitForStderr(pattern: RegExp, ms?: number): Promise<void>;
   /** Resolves when it has exited and its output is read. */
   exited: Promise<Exit>;
   /** Write a line to its stdin (needs `stdin: true`). */
@@ -83,6 +85,7 @@ export function startProcess(command: string, args: readonly string[], options: 
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     errors += chunk;
+    for (const wake of waiting) wake();
   });
   const exited = new Promise<Exit>((resolve) =>
     child.on("close", (code, signal) => {
@@ -113,8 +116,27 @@ export function startProcess(command: string, args: readonly string[], options: 
       waiting.add(check);
       check();
     });
+  const waitForStderr = (pattern: RegExp, ms = 120_000) =>
+    new Promise<void>((resolve, reject) => {
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        waiting.delete(check);
+        settle();
+      };
+      const check = () => {
+        if (pattern.test(errors)) return finish(resolve);
+        if (ended)
+          finish(() =>
+            reject(new Error(`${command} ${args.join(" ")} exited before its stderr matched ${pattern}: ${errors.slice(-2000)}`)),
+          );
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`stderr did not match ${pattern} within ${ms} ms`))), ms);
+      waiting.add(check);
+      check();
+    });
   return {
     process: child,
+    waitForStderr,
     lines,
     stdout: () => out,
     stderr: () => errors,
