@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `h5logger` command: look at, follow, summarise, export and repair HDF5 log files, with no
+ * The `h5logger` command: look at, follow, summarise, export and recover HDF5 log files, with no
  * HDF5 tools installed. Every command but `recover` only reads, and works on any HDF5 file.
  *
  * Exit codes: 0 success, 1 failure (one line on stderr; `--debug` adds the stack), 2 wrong usage.
@@ -26,7 +26,7 @@ function toolHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `Usage: h5logger <command> FILE [options]
 
-Look at, follow, summarise, export and repair HDF5 log files (h5logger's or any other's).
+Look at, follow, summarise, export and recover HDF5 log files (h5logger's or any other's).
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}

@@ -42,7 +42,7 @@ function describe(report: RecoveryReport, io: Io): string {
 
 export const recoverCommand: Command = {
   name: "recover",
-  summary: "repair a file whose writer crashed, and say what it holds",
+  summary: "recover a file whose writer crashed, and say what it holds",
   help: `Usage: h5logger recover FILE [--json]
 
 Makes a file whose writer was killed readable by every HDF5 tool again, without HDF5's

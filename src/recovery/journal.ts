@@ -4,9 +4,8 @@
  *
  * HDF5 updates its metadata in place, in an order of its choosing, and the kernel may cut a
  * large write short when a process is killed: without SWMR's write ordering, a kill during a
- * flush can leave an object header, chunk index or heap half old and half new (measured: about
- * one kill in 500 left a file that no reader could list, or a dataset that could not be read
- * past earlier rows). So before HDF5 overwrites any byte that existed at the last completed
+ * flush can leave an object header, chunk index or heap half old and half new (RELIABILITY.md
+ * has the numbers). So before HDF5 overwrites any byte that existed at the last completed
  * flush, the journal saves the old bytes (in 4 KiB blocks, each at most once per flush, only
  * when the write changes them) to `FILE.journal`. Bytes beyond that length need no saving:
  * recovery cuts the file back to it. After each completed flush the journal is emptied.

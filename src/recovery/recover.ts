@@ -94,8 +94,8 @@ export function recover(filename: string): RecoveryReport {
     const { changed } = clearConsistencyFlags(file.path);
     const { zeroFilled, addressRaised } =
       changed || shortOfEnd(file.path) ? matchEndOfFile(file.path) : { zeroFilled: 0, addressRaised: 0 };
-    const repaired = changed || zeroFilled > 0 || addressRaised > 0;
-    const trimmed = repaired ? trimRows(file.path) : [];
+    const changedFile = changed || zeroFilled > 0 || addressRaised > 0;
+    const trimmed = changedFile ? trimRows(file.path) : [];
     return {
       file: file.name,
       flagsCleared: changed,
@@ -104,7 +104,7 @@ export function recover(filename: string): RecoveryReport {
       endAddressRaised: addressRaised,
       trimmed,
       rolledBack,
-      datasets: describe(file, repaired),
+      datasets: describe(file, changedFile),
     };
   } finally {
     lock.release();
@@ -205,15 +205,15 @@ export function trimRows(target: string): TrimmedDataset[] {
   }
 }
 
-function describe(file: LogFile, repaired: boolean): RecoveredDataset[] {
+function describe(file: LogFile, recovered: boolean): RecoveredDataset[] {
   let handle: hdf5.FileHandle;
   try {
     handle = hdf5.openFile(file.path, "r");
   } catch (err) {
-    const done = repaired ? "it is repaired as far as h5logger can (flags, end of file), but " : "";
+    const done = recovered ? "it is recovered as far as h5logger can (flags, end of file), but " : "";
     throw new FileError(
       file.name,
-      `${done}HDF5 cannot open it: ${(err as Error).message}; the file may be damaged beyond what h5logger repairs`,
+      `${done}HDF5 cannot open it: ${(err as Error).message}; the file may be damaged beyond what h5logger recovers`,
       { cause: err },
     );
   }

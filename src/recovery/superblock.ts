@@ -162,7 +162,7 @@ export function readSuperblock(path: string): SuperblockInfo {
  * @param path - the HDF5 file
  * @returns `changed: false` (file untouched) when the flags were already 0; `before` is the state read
  * @throws Error naming the file when it is not HDF5, truncated, or has a bad superblock checksum
- * (nothing is written: we never "repair" a superblock we cannot verify)
+ * (nothing is written: we never rewrite a superblock we cannot verify)
  */
 export function clearConsistencyFlags(path: string): { changed: boolean; before: SuperblockInfo } {
   const fd = fs.openSync(path, "r+");
@@ -188,7 +188,7 @@ export function clearConsistencyFlags(path: string): { changed: boolean; before:
 }
 
 /** What {@link matchEndOfFile} changed. */
-export interface EndOfFileRepair {
+export interface EndOfFileMatch {
   /** Bytes of zeros appended to reach the recorded end-of-file address. */
   zeroFilled: number;
   /** Bytes by which the recorded end-of-file address was raised to the file's length. */
@@ -203,7 +203,7 @@ export interface EndOfFileRepair {
  * fill. Both are safe for h5logger's files: their metadata is checksummed, so HDF5 refuses a
  * damaged object rather than misreading it.
  */
-export function matchEndOfFile(file: string): EndOfFileRepair {
+export function matchEndOfFile(file: string): EndOfFileMatch {
   const sb = readSuperblock(file);
   const recorded = Number(sb.endOfFileAddress);
   const size = fs.statSync(file).size;

@@ -5,8 +5,7 @@
  * Why: to append, HDF5 first grows a dataset, then writes the rows (and writes chunks out
  * later still, when its chunk cache evicts them or on flush). A write that fails in between,
  * on a full disk say, leaves the dataset grown over rows that hold only the fill value: they
- * read back as zeros, and a later clean close would make them look like data. Measured: a
- * logger on a full 2 MB tmpfs left 39 zero rows behind its last good row this way.
+ * read back as zeros, and a later clean close would make them look like data.
  *
  * @module
  */
