@@ -16,8 +16,9 @@ import { show } from "./cli/show.js";
 import { stats } from "./cli/stats.js";
 import { useColor } from "./cli/style.js";
 import { tailCommand } from "./cli/tail.js";
+import { viewCommand } from "./cli/view.js";
 
-const COMMANDS: Command[] = [ls, show, tailCommand, stats, exportCommand, recoverCommand];
+const COMMANDS: Command[] = [ls, show, tailCommand, stats, exportCommand, recoverCommand, viewCommand];
 
 const COMMON = { help: { type: "boolean", short: "h" }, debug: { type: "boolean" } } as const;
 

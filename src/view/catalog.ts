@@ -127,7 +127,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
 
 function info(run: Run): RunInfo {
   const file = run.files[0] as RunFile;
-  return { id: run.id, name: run.name, live: file.live, updated: file.mtimeMs, error: file.error, series: [...file.series] };
+  return { id: run.id, name: run.name, live: file.live, updated: Math.round(file.mtimeMs), error: file.error, series: [...file.series] };
 }
 
 /** Real paths of the HDF5 files below `root` (itself a real path), never outside it. */

@@ -110,13 +110,13 @@ export class M4 {
       const row = firstRow + i;
       this.#claim(b, x, x, row, row, 1);
       const y = values[i] as number;
-      if (y === y && y !== Number.POSITIVE_INFINITY && y !== Number.NEGATIVE_INFINITY) {
+      if (Number.isFinite(y)) {
         if (y < (this.#min[b] as number)) this.#min[b] = y;
         if (y > (this.#max[b] as number)) this.#max[b] = y;
         if (this.#count[b] === 0) this.#first[b] = y;
         this.#last[b] = y;
         this.#count[b] = (this.#count[b] as number) + 1;
-      } else if (y !== y) this.#nan[b] = (this.#nan[b] as number) + 1;
+      } else if (Number.isNaN(y)) this.#nan[b] = (this.#nan[b] as number) + 1;
       else if (y > 0) this.#posInf[b] = (this.#posInf[b] as number) + 1;
       else this.#negInf[b] = (this.#negInf[b] as number) + 1;
     }
@@ -166,13 +166,13 @@ export function statsOf(values: ArrayLike<number>, start = 0, end = values.lengt
   const s: Stats = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, first: Number.NaN, last: Number.NaN, count: 0, nan: 0, posInf: 0, negInf: 0 };
   for (let i = start; i < end; i++) {
     const y = values[i] as number;
-    if (y === y && y !== Number.POSITIVE_INFINITY && y !== Number.NEGATIVE_INFINITY) {
+    if (Number.isFinite(y)) {
       if (y < s.min) s.min = y;
       if (y > s.max) s.max = y;
       if (s.count === 0) s.first = y;
       s.last = y;
       s.count++;
-    } else if (y !== y) s.nan++;
+    } else if (Number.isNaN(y)) s.nan++;
     else if (y > 0) s.posInf++;
     else s.negInf++;
   }

@@ -138,13 +138,13 @@ export class Pyramid {
       const y = values[i] as number;
       if (!(y >= previous)) monotone = false;
       previous = y;
-      if (y === y && y !== Number.POSITIVE_INFINITY && y !== Number.NEGATIVE_INFINITY) {
+      if (Number.isFinite(y)) {
         if (y < min) min = y;
         if (y > max) max = y;
         if (count === 0) this.#first[b] = y;
         this.#last[b] = y;
         count++;
-      } else if (y !== y) this.#nan[b] = (this.#nan[b] as number) + 1;
+      } else if (Number.isNaN(y)) this.#nan[b] = (this.#nan[b] as number) + 1;
       else if (y > 0) this.#posInf[b] = (this.#posInf[b] as number) + 1;
       else this.#negInf[b] = (this.#negInf[b] as number) + 1;
     }

@@ -1,0 +1,46 @@
+/**
+ * The page's files, all from the package (no CDN: the viewer works offline): the page's
+ * modules, HTML and CSS (src/view/page, copied into dist by `npm run build`) and uPlot from
+ * its npm package. Read into
+ * memory once; only these names are served, so no request reaches the file system.
+ *
+ * @module
+ */
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface Asset {
+  type: string;
+  body: Buffer;
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+};
+
+/** The page beside this module: src/view/page as written, or dist/view/page as `npm run build` copies it. */
+function pageDir(): string {
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "page");
+  if (!fs.existsSync(path.join(dir, "index.html"))) throw new Error(`the viewer's page is missing from ${dir}: run "npm run build"`);
+  return dir;
+}
+
+/** Every asset by its URL path: `/` is the page, the rest under `/assets/`. */
+export function loadAssets(): Map<string, Asset> {
+  const out = new Map<string, Asset>();
+  const dir = pageDir();
+  for (const name of fs.readdirSync(dir)) {
+    const type = TYPES[path.extname(name)];
+    if (!type) continue; // source maps, declarations
+    const body = fs.readFileSync(path.join(dir, name));
+    out.set(name === "index.html" ? "/" : `/assets/${name}`, { type, body });
+  }
+  const uplot = path.join(path.dirname(createRequire(import.meta.url).resolve("uplot/package.json")), "dist");
+  out.set("/assets/uPlot.iife.min.js", { type: TYPES[".js"] as string, body: fs.readFileSync(path.join(uplot, "uPlot.iife.min.js")) });
+  out.set("/assets/uPlot.min.css", { type: TYPES[".css"] as string, body: fs.readFileSync(path.join(uplot, "uPlot.min.css")) });
+  return out;
+}
