@@ -46,7 +46,7 @@ export interface Buckets {
 export class M4 {
   readonly #n: number;
   readonly #from: number;
-  readonly #scale: number;
+  readonly #span: number;
   readonly #x0: Float64Array;
   readonly #x1: Float64Array;
   readonly #row0: Float64Array;
@@ -66,7 +66,7 @@ export class M4 {
     if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError(`buckets must be a positive integer, got ${buckets}`);
     this.#n = buckets;
     this.#from = from;
-    this.#scale = to > from ? buckets / (to - from) : 0;
+    this.#span = to - from;
     const col = () => new Float64Array(buckets);
     this.#x0 = col();
     this.#x1 = col();
@@ -85,8 +85,10 @@ export class M4 {
 
   /** The bucket of an x value: `to` itself falls in the last bucket. */
   bucketOf(x: number): number {
-    const b = Math.floor((x - this.#from) * this.#scale);
-    return b < 0 ? 0 : b >= this.#n ? this.#n - 1 : b;
+    // Divided rather than multiplied by a precomputed n/span: that overflows for tiny spans.
+    const b = Math.floor(((x - this.#from) / this.#span) * this.#n);
+    if (!(b >= 0)) return 0; // NaN (an empty span) or before `from`
+    return b >= this.#n ? this.#n - 1 : b;
   }
 
   #claim(b: number, x0: number, x1: number, row0: number, row1: number, rows: number): void {
