@@ -38,10 +38,19 @@ export class Tooltip {
   /** @type {ReturnType<typeof setTimeout> | null} */
   #timer = null;
   #asked = 0;
+  /** Whether the pointer is over this chart: synced charts show the crosshair, only this one asks for rows. */
+  #hovered = false;
 
   /** After a new plot is built: the tooltip lives in its overlay. @param {UPlot} u */
   attach(u) {
     u.over.append(this.#box);
+    u.over.addEventListener("mouseenter", () => {
+      this.#hovered = true;
+    });
+    u.over.addEventListener("mouseleave", () => {
+      this.#hovered = false;
+      this.#box.hidden = true;
+    });
   }
 
   /**
@@ -50,7 +59,7 @@ export class Tooltip {
    */
   move(u, describe) {
     const { left, top } = u.cursor;
-    if (left === undefined || left < 0 || top === undefined) {
+    if (!this.#hovered || left === undefined || left < 0 || top === undefined) {
       this.#box.hidden = true;
       return;
     }
