@@ -17,6 +17,13 @@ import { viewer } from "./helpers/view.js";
 
 const HOSTILE = `<img src=x onerror="window.__pwned=1">`;
 
+/** What the tests read in the page (its globals, seen from Node's types). */
+interface Page {
+  __h5view: { draws: Draw[] };
+  __pwned?: number;
+  document: { querySelectorAll(selector: string): { length: number } };
+}
+
 interface Draw {
   run: string;
   name: string;
@@ -57,12 +64,12 @@ test("the page lists, draws, zooms and follows runs as they are written", { time
     if (url.origin !== `http://127.0.0.1:${v.port}` && url.protocol !== "data:" && url.protocol !== "blob:") foreign.push(r.url());
   });
   await page.goto(v.url);
-  const draws = () => page.evaluate(() => (window as unknown as { __h5view: { draws: Draw[] } }).__h5view.draws);
+  const draws = () => page.evaluate(() => (globalThis as unknown as Page).__h5view.draws);
   const runs = (await (await fetch(`http://127.0.0.1:${v.port}/api/runs?token=${v.token}`)).json()) as { runs: { id: string; name: string }[] };
   const id = (name: string) => runs.runs.find((r) => r.name === name)?.id as string;
 
   // The runs, with the live one marked; every series card; names as text.
-  await page.waitForFunction(() => document.querySelectorAll("#runs li").length === 2);
+  await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelectorAll("#runs li").length === 2);
   assert.deepEqual(await page.locator("#runs .run-name").allTextContents(), ["baseline", "live"]);
   await page.locator(`#runs li[data-run="${id("live")}"] .live`).waitFor();
   const titles = await page.locator(".card h3").allTextContents();
@@ -71,7 +78,7 @@ test("the page lists, draws, zooms and follows runs as they are written", { time
   // Every chart in view is drawn, for each run that has the series; the spike and the NaN show.
   await page.waitForFunction(
     () => {
-      const d = (window as unknown as { __h5view: { draws: Draw[] } }).__h5view.draws;
+      const d = (globalThis as unknown as Page).__h5view.draws;
       return ["train/loss", "eval/acc"].every((n) => d.some((x) => x.name === n));
     },
     null,
@@ -88,7 +95,7 @@ test("the page lists, draws, zooms and follows runs as they are written", { time
   // Attributes as text too.
   await page.locator(`#runs li[data-run="${id("baseline")}"] .run-name`).click();
   await page.locator("#attrs td", { hasText: "onerror" }).waitFor();
-  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, "no markup from a file ran");
+  assert.equal(await page.evaluate(() => (globalThis as unknown as Page).__pwned), undefined, "no markup from a file ran");
   assert.equal(await page.locator('img[src="x"]').count(), 0);
 
   // Drag to zoom: the server is asked for the range.
@@ -108,7 +115,7 @@ test("the page lists, draws, zooms and follows runs as they are written", { time
   writer.process.stdin?.write("250\n");
   await writer.waitFor((l) => l.rows === 350);
   await page.waitForFunction(
-    (run) => (window as unknown as { __h5view: { draws: Draw[] } }).__h5view.draws.some((d) => d.run === run && d.name === "train/loss" && d.rows === 350),
+    (run) => (globalThis as unknown as Page).__h5view.draws.some((d) => d.run === run && d.name === "train/loss" && d.rows === 350),
     id("live"),
     { timeout: 30_000 },
   );
@@ -117,7 +124,7 @@ test("the page lists, draws, zooms and follows runs as they are written", { time
   const late = new H5Logger(path.join(dir, "late.h5"));
   late.log("late/only", 3);
   late.close();
-  await page.waitForFunction(() => document.querySelectorAll("#runs li").length === 3, null, { timeout: 30_000 });
+  await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelectorAll("#runs li").length === 3, null, { timeout: 30_000 });
   await page.locator('.card[data-series="late/only"]').waitFor();
 
   writer.process.stdin?.write("close\n");
