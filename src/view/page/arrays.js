@@ -4,7 +4,7 @@
 // timeline of the latest rows.
 import { get } from "./api.js";
 import { bucketPoints } from "./chart.js";
-import { el, runColor } from "./dom.js";
+import { el, Redraw, runColor } from "./dom.js";
 import { formatValue } from "./tooltip.js";
 import { uPlot } from "./uplot.js";
 
@@ -58,8 +58,10 @@ function paint(canvas, w, h, value) {
 export class ArrayCard {
   #body = el("div", { class: "array-body" });
   #visible = false;
-  #busy = false;
-  #again = false;
+  #redraw = new Redraw(
+    () => this.#draw(),
+    (message) => this.#body.replaceChildren(el("p", { class: "error", text: message })),
+  );
   /** @type {Map<string, number | null>} row picked per run for images; null follows the latest */
   #picked = new Map();
   /** @type {UPlot[]} */
@@ -91,21 +93,7 @@ export class ArrayCard {
   }
 
   refresh() {
-    if (!this.#visible) return;
-    if (this.#busy) {
-      this.#again = true;
-      return;
-    }
-    this.#busy = true;
-    this.#draw()
-      .catch((err) => this.#body.replaceChildren(el("p", { class: "error", text: String(err instanceof Error ? err.message : err) })))
-      .finally(() => {
-        this.#busy = false;
-        if (this.#again) {
-          this.#again = false;
-          this.refresh();
-        }
-      });
+    if (this.#visible) this.#redraw.request();
   }
 
   async #draw() {

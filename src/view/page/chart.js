@@ -4,7 +4,7 @@
 // ones. Drag zooms (the server is asked again for the new range), double-click resets; NaN
 // and ±Inf are counted in the card's header and marked by triangles on the chart's edges.
 import { apiUrl, get } from "./api.js";
-import { download, el, runColor } from "./dom.js";
+import { download, el, Redraw, runColor } from "./dom.js";
 import { describePoint, formatX, Tooltip } from "./tooltip.js";
 import { drawn, uPlot } from "./uplot.js";
 
@@ -77,8 +77,15 @@ export class ScalarChart {
   /** @type {{ from: number, to: number } | null} the zoomed x range, in displayed units */
   #zoom = null;
   #visible = false;
-  #busy = false;
-  #again = false;
+  #redraw = new Redraw(
+    () => this.#draw(),
+    (message) => {
+      this.#plot?.destroy();
+      this.#plot = null;
+      this.#plotKey = "";
+      this.#body.replaceChildren(el("p", { class: "error", text: message }));
+    },
+  );
   /** @type {Plan[]} */
   #plans = [];
   /** @type {Answer[]} */
@@ -115,28 +122,9 @@ export class ScalarChart {
     return this.#zoom === null;
   }
 
-  /** Fetch and draw again when visible; one fetch at a time, and one more if asked meanwhile. */
+  /** Fetch and draw again when visible (see Redraw). */
   refresh() {
-    if (!this.#visible) return;
-    if (this.#busy) {
-      this.#again = true;
-      return;
-    }
-    this.#busy = true;
-    this.#draw()
-      .catch((err) => {
-        this.#plot?.destroy();
-        this.#plot = null;
-        this.#plotKey = "";
-        this.#body.replaceChildren(el("p", { class: "error", text: String(err instanceof Error ? err.message : err) }));
-      })
-      .finally(() => {
-        this.#busy = false;
-        if (this.#again) {
-          this.#again = false;
-          this.refresh();
-        }
-      });
+    if (this.#visible) this.#redraw.request();
   }
 
   async #draw() {

@@ -70,3 +70,38 @@ export function download(blob, name) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/**
+ * Runs an async draw when asked, one at a time: asking during a draw runs it once more after,
+ * so the last request is always drawn and requests never pile up.
+ */
+export class Redraw {
+  #busy = false;
+  #again = false;
+
+  /**
+   * @param {() => Promise<void>} draw
+   * @param {(message: string) => void} fail shows why a draw failed
+   */
+  constructor(draw, fail) {
+    this.draw = draw;
+    this.fail = fail;
+  }
+
+  request() {
+    if (this.#busy) {
+      this.#again = true;
+      return;
+    }
+    this.#busy = true;
+    this.draw()
+      .catch((err) => this.fail(String(err instanceof Error ? err.message : err)))
+      .finally(() => {
+        this.#busy = false;
+        if (this.#again) {
+          this.#again = false;
+          this.request();
+        }
+      });
+  }
+}
