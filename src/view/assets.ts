@@ -1,7 +1,7 @@
 /**
  * The page's files, all from the package (no CDN: the viewer works offline): the page's
- * modules, HTML and CSS (src/view/page, copied into dist by `npm run build`) and uPlot from
- * its npm package. Read into
+ * modules, HTML and CSS (src/view/page, copied into dist by `npm run build` with uPlot's
+ * script and style beside them). Read into
  * memory once; only these names are served, so no request reaches the file system.
  *
  * @module
@@ -35,12 +35,16 @@ export function loadAssets(): Map<string, Asset> {
   const dir = pageDir();
   for (const name of fs.readdirSync(dir)) {
     const type = TYPES[path.extname(name)];
-    if (!type) continue; // source maps, declarations
+    if (!type) continue; // the type checker's config, licences
     const body = fs.readFileSync(path.join(dir, name));
     out.set(name === "index.html" ? "/" : `/assets/${name}`, { type, body });
   }
-  const uplot = path.join(path.dirname(createRequire(import.meta.url).resolve("uplot/package.json")), "dist");
-  out.set("/assets/uPlot.iife.min.js", { type: TYPES[".js"] as string, body: fs.readFileSync(path.join(uplot, "uPlot.iife.min.js")) });
-  out.set("/assets/uPlot.min.css", { type: TYPES[".css"] as string, body: fs.readFileSync(path.join(uplot, "uPlot.min.css")) });
+  // The build copies uPlot into dist (the package then needs no runtime dependency for it);
+  // running from src/, it comes from the uplot package (a dev dependency).
+  if (!out.has("/assets/uPlot.iife.min.js")) {
+    const uplot = path.join(path.dirname(createRequire(import.meta.url).resolve("uplot/package.json")), "dist");
+    for (const name of ["uPlot.iife.min.js", "uPlot.min.css"])
+      out.set(`/assets/${name}`, { type: TYPES[path.extname(name)] as string, body: fs.readFileSync(path.join(uplot, name)) });
+  }
   return out;
 }
