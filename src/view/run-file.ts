@@ -37,6 +37,8 @@ const BACKOFF = 4;
 const MAX_PAUSE_MS = 10_000;
 
 const COMPANION = /\.(step|time)$/;
+/** The reader's words for a file that cannot be read at this instant but will be (see `H5Reader.openSync`). */
+const TRANSIENT = /try again in a moment/;
 
 export class RunFile {
   /** The file's real path, resolved once when found. */
@@ -110,7 +112,7 @@ export class RunFile {
     const st = fs.statSync(this.path);
     const key = `${st.size}:${st.mtimeMs}`;
     // A file that failed is tried again only once it changed (or every so often when busy).
-    if (this.#error !== null && key === this.#statKey && !this.#error.includes("try again")) return null;
+    if (this.#error !== null && key === this.#statKey) return null;
     this.#statKey = key;
     this.#mtimeMs = st.mtimeMs;
     this.#reader = H5Reader.openSync(this.path, { snapshot: true });
@@ -156,8 +158,10 @@ export class RunFile {
     return { grown: grown.map((s) => ({ name: s.name, rows: s.rows })), listChanged };
   }
 
-  #fail(err: unknown): FileChange {
+  #fail(err: unknown): FileChange | null {
     const message = err instanceof Error ? err.message : String(err);
+    // A plain file caught mid-flush: not an error, the next poll opens it.
+    if (this.#reader === null && TRANSIENT.test(message)) return null;
     const hadReader = this.#reader !== null;
     this.close();
     const changed = hadReader || message !== this.#error || this.#series.length > 0;
