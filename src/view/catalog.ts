@@ -64,7 +64,7 @@ export class Catalog extends EventEmitter<CatalogEvents> {
   }
 
   /** Start polling every file (one `stat` when unchanged) and scanning folders. */
-  start(pollMs = 50): void {
+  start(pollMs = 25): void {
     this.poll();
     this.#timer = setInterval(() => this.poll(), pollMs);
   }

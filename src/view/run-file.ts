@@ -29,8 +29,12 @@ export interface FileChange {
   listChanged: boolean;
 }
 
-/** Pause between looks at an unchanged file, in ms: one `stat`. */
-export const POLL_MS = 100;
+/** Pause between looks at a file being written (or changed in the last {@link RECENT_MS}), in ms: one `stat` when unchanged. */
+export const POLL_MS = 50;
+/** Pause between looks at a file that nothing writes, in ms: a writer that starts is seen within this. */
+const IDLE_POLL_MS = 1000;
+/** A file modified this recently counts as being written, whatever its flags say (other programs' writers). */
+const RECENT_MS = 10_000;
 /** A refresh that copies a large file waits this many times its own cost before the next one. */
 const BACKOFF = 4;
 /** Longest pause between refreshes of a changing file, in ms. */
@@ -104,7 +108,8 @@ export class RunFile {
       change = this.#fail(err);
     }
     const cost = performance.now() - started;
-    this.#nextPoll = Date.now() + Math.min(MAX_PAUSE_MS, Math.max(POLL_MS, BACKOFF * cost));
+    const active = this.#live || Date.now() - this.#mtimeMs < RECENT_MS;
+    this.#nextPoll = Date.now() + Math.min(MAX_PAUSE_MS, Math.max(active ? POLL_MS : IDLE_POLL_MS, BACKOFF * cost));
     return change;
   }
 
