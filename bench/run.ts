@@ -10,7 +10,7 @@ import { latencyCase } from "./cases/latency.js";
 import { memoryCase } from "./cases/memory.js";
 import { readingCase } from "./cases/reading.js";
 import { scalarsCase } from "./cases/scalars.js";
-import { viewCase } from "./cases/view.js";
+import { viewCase, viewMemoryCase } from "./cases/view.js";
 import { wideCase } from "./cases/wide.js";
 import os from "node:os";
 import { removeCompiled } from "./compile.js";
@@ -31,6 +31,7 @@ const CASES: Record<string, Case> = {
   reading: readingCase,
   latency: latencyCase,
   view: viewCase,
+  viewmemory: viewMemoryCase,
 };
 
 const args = process.argv.slice(2);
