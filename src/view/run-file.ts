@@ -35,7 +35,9 @@ export const POLL_MS = 50;
 const IDLE_POLL_MS = 1000;
 /** A file modified this recently counts as being written, whatever its flags say (other programs' writers). */
 const RECENT_MS = 10_000;
-/** A refresh that copies a large file waits this many times its own cost before the next one. */
+/** A refresh that took longer than this (a snapshot of a large file) waits {@link BACKOFF} times its cost before the next one. */
+const SLOW_REFRESH_MS = 50;
+/** So copying a large file takes at most a fifth of the server's time. */
 const BACKOFF = 4;
 /** Longest pause between refreshes of a changing file, in ms. */
 const MAX_PAUSE_MS = 10_000;
@@ -109,7 +111,8 @@ export class RunFile {
     }
     const cost = performance.now() - started;
     const active = this.#live || Date.now() - this.#mtimeMs < RECENT_MS;
-    this.#nextPoll = Date.now() + Math.min(MAX_PAUSE_MS, Math.max(active ? POLL_MS : IDLE_POLL_MS, BACKOFF * cost));
+    const pause = cost < SLOW_REFRESH_MS ? 0 : BACKOFF * cost;
+    this.#nextPoll = Date.now() + Math.min(MAX_PAUSE_MS, Math.max(active ? POLL_MS : IDLE_POLL_MS, pause));
     return change;
   }
 

@@ -89,8 +89,16 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       return void res.end("not found\n");
     }
     if (url.pathname === "/" && url.searchParams.has("token")) (guard as Guard).setCookie(res);
-    res.writeHead(200, { "Content-Type": asset.type, "Content-Length": asset.body.length, "Cache-Control": "no-cache" });
-    res.end(req.method === "HEAD" ? undefined : asset.body);
+    const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+    const body = gzip ? asset.gzipped : asset.body;
+    res.writeHead(200, {
+      "Content-Type": asset.type,
+      "Content-Length": body.length,
+      "Cache-Control": "no-cache",
+      Vary: "Accept-Encoding",
+      ...(gzip ? { "Content-Encoding": "gzip" } : {}),
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
   });
   server.on("clientError", (_err, socket) => socket.destroy());
 
