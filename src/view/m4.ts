@@ -197,21 +197,3 @@ export class M4 {
     return out;
   }
 }
-
-/** Statistics of `values[start..end)`, as one block. */
-export function statsOf(values: ArrayLike<number>, start = 0, end = values.length): Stats {
-  const s: Stats = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, first: Number.NaN, last: Number.NaN, count: 0, nan: 0, posInf: 0, negInf: 0 };
-  for (let i = start; i < end; i++) {
-    const y = values[i] as number;
-    if (Number.isFinite(y)) {
-      if (y < s.min) s.min = y;
-      if (y > s.max) s.max = y;
-      if (s.count === 0) s.first = y;
-      s.last = y;
-      s.count++;
-    } else if (Number.isNaN(y)) s.nan++;
-    else if (y > 0) s.posInf++;
-    else s.negInf++;
-  }
-  return s;
-}
