@@ -12,6 +12,7 @@ import { latencyCase } from "./cases/latency.js";
 import { memoryCase } from "./cases/memory.js";
 import { readingCase } from "./cases/reading.js";
 import { scalarsCase } from "./cases/scalars.js";
+import { viewCase, viewMemoryCase } from "./cases/view.js";
 import { wideCase } from "./cases/wide.js";
 import { describeMachine, formatMachine } from "./machine.js";
 import { TempDir } from "./measure.js";
@@ -29,6 +30,8 @@ const CASES: Record<string, Case> = {
   memory: memoryCase,
   reading: readingCase,
   latency: latencyCase,
+  view: viewCase,
+  viewmemory: viewMemoryCase,
 };
 
 const args = process.argv.slice(2);

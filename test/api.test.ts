@@ -46,5 +46,6 @@ test("the package.json exports map points at the built entry and its types", asy
   assert.equal(pkg.type, "module");
   assert.deepEqual(pkg.exports["."], { types: "./dist/index.d.ts", import: "./dist/index.js", require: "./dist/require.cjs" });
   assert.equal(pkg.bin.h5logger, "./dist/cli/main.js");
-  assert.deepEqual(Object.keys(pkg.dependencies), ["h5wasm"]);
+  // h5wasm, and uPlot for the viewer's charts (small, made for large time series).
+  assert.deepEqual(Object.keys(pkg.dependencies), ["h5wasm", "uplot"]);
 });

@@ -17,8 +17,9 @@ import { show } from "./show.js";
 import { stats } from "./stats.js";
 import { useColor } from "./style.js";
 import { tailCommand } from "./tail.js";
+import { viewCommand } from "./view.js";
 
-const COMMANDS: Command[] = [ls, show, tailCommand, stats, exportCommand, recoverCommand];
+const COMMANDS: Command[] = [ls, show, tailCommand, stats, exportCommand, recoverCommand, viewCommand];
 
 const COMMON = { help: { type: "boolean", short: "h" }, debug: { type: "boolean" } } as const;
 

@@ -188,6 +188,11 @@ function encodeShaped(dataset: string, spec: RowSpec, value: ShapedRow, target: 
   copyTypedArray(dataset, spec.dtype, dataDtype, value.data, target, offset);
 }
 
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 function writeElement(dataset: string, dtype: Dtype, value: unknown, target: RowBuffer, offset: number, ascii = false): void {
   if (dtype === "string") {
     if (typeof value !== "string") throw new InvalidValueError(dataset, `got ${describe(value)}; this dataset holds strings`);
@@ -197,7 +202,7 @@ function writeElement(dataset: string, dtype: Dtype, value: unknown, target: Row
     // A lone surrogate has no UTF-8 form: it would be stored as U+FFFD, silently changing the string.
     if (/\p{Cs}/u.test(value))
       throw new InvalidValueError(dataset, "got a string that is not valid Unicode (a lone surrogate half), which UTF-8 cannot store");
-    if (ascii && /[^\x00-\x7f]/.test(value)) {
+    if (ascii && !isAscii(value)) {
       throw new InvalidValueError(
         dataset,
         `holds ASCII strings (its type says so, as h5py's string_dtype("ascii") makes it), and ${describe(value)} is not ASCII: h5py could not read it back`,

@@ -1,0 +1,83 @@
+/**
+ * `/api/csv`: the rows of one series in a visible range at full resolution, as CSV
+ * (`row,step,time,NAME`), streamed a block at a time with the socket's back-pressure, as
+ * `h5logger export` does, so memory stays flat whatever the range. Values are exact: int64
+ * steps as integers, floats in shortest round-trip form, NaN/±Inf as `nan`, `inf`, `-inf`.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Rows } from "../index.js";
+import { type Handler, seriesKey, valueColumn, xColumn } from "./api.js";
+import { seriesTarget, xMode } from "./params.js";
+import { rowRange } from "./query.js";
+
+/** Rows read at a time. */
+const BLOCK_ROWS = 1 << 16;
+
+function cell(value: unknown): string {
+  if (typeof value === "number") {
+    if (Number.isNaN(value)) return "nan";
+    if (value === Number.POSITIVE_INFINITY) return "inf";
+    if (value === Number.NEGATIVE_INFINITY) return "-inf";
+    return String(value);
+  }
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** A file name for the download: the run and series names with anything unusual replaced. */
+export function downloadName(run: string, series: string): string {
+  return `${run}-${series}`.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 120) || "series";
+}
+
+async function write(res: ServerResponse, text: string): Promise<void> {
+  if (res.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done).on("close", done);
+  });
+}
+
+export const csv: Handler = async (ctx, q, req: IncomingMessage, res: ServerResponse) => {
+  const t = seriesTarget(ctx.catalog, q);
+  const x = xMode(q, t.info);
+  const values = valueColumn(t); // refuses strings and arrays: the page offers CSV for series of numbers
+  const xs = xColumn(t, x);
+  const rows = xs ? Math.min(values.length, xs.length) : values.length;
+  const num = (key: string) => {
+    const v = q.get(key);
+    return v === null || v === "" ? undefined : Number(v);
+  };
+  const [r0, r1] = await rowRange({ key: seriesKey(t), values, x: xs }, rows, { buckets: 1, from: num("from"), to: num("to") }, ctx.cache);
+  const reader = t.file.reader();
+  const view = reader.get(t.info.name);
+  const step = t.info.hasStep ? reader.get(`${t.info.name}.step`) : null;
+  const time = t.info.hasTime ? reader.get(`${t.info.name}.time`) : null;
+  res.writeHead(200, {
+    "Content-Type": "text/csv; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Content-Disposition": `attachment; filename="${downloadName(t.run.name, t.info.name)}.csv"`,
+  });
+  if (req.method === "HEAD") return void res.end();
+  await write(res, `${["row", ...(step ? ["step"] : []), ...(time ? ["time"] : []), cell(t.info.name)].join(",")}\n`);
+  for (let s = r0; s < r1 && !res.destroyed; s += BLOCK_ROWS) {
+    const e = Math.min(r1, s + BLOCK_ROWS);
+    const v = view.slice(s, e) as Rows & ArrayLike<unknown>;
+    const st = step?.slice(s, e) as ArrayLike<unknown> | undefined;
+    const tm = time?.slice(s, e) as ArrayLike<unknown> | undefined;
+    let text = "";
+    for (let i = 0; i < e - s; i++) {
+      text += String(s + i);
+      if (st) text += `,${cell(st[i])}`;
+      if (tm) text += `,${cell(tm[i])}`;
+      text += `,${cell(v[i])}\n`;
+    }
+    await write(res, text);
+  }
+  res.end();
+};
