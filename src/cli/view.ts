@@ -15,9 +15,15 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 /** Open `url` in the desktop's browser; failing to is not an error (the URL is printed). */
 function openBrowser(url: string): void {
   const [cmd, args] =
-    process.platform === "darwin" ? ["open", [url]] : process.platform === "win32" ? ["cmd", ["/c", "start", "", url]] : ["xdg-open", [url]];
+    process.platform === "darwin"
+      ? ["open", [url]]
+      : process.platform === "win32"
+        ? ["cmd", ["/c", "start", "", url]]
+        : ["xdg-open", [url]];
   try {
-    spawn(cmd as string, args as string[], { stdio: "ignore", detached: true }).on("error", () => {}).unref();
+    spawn(cmd as string, args as string[], { stdio: "ignore", detached: true })
+      .on("error", () => {})
+      .unref();
   } catch {
     // No browser to open: the printed URL is enough.
   }

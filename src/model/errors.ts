@@ -57,9 +57,15 @@ export class ClosedError extends H5LoggerError {
 export class FileError extends H5LoggerError {
   /** The file concerned. */
   readonly path: string;
-  constructor(path: string, problem: string, options?: ErrorOptions) {
+  /**
+   * The file cannot be read at this instant but may be soon: it does not exist yet, a writer is
+   * creating it, flushing it, or holds it without concurrent readers. Trying again may work.
+   */
+  readonly transient: boolean;
+  constructor(path: string, problem: string, options?: ErrorOptions & { transient?: boolean }) {
     super("File", `${path}: ${problem}`, options);
     this.path = path;
+    this.transient = options?.transient ?? false;
   }
 }
 

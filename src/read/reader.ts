@@ -135,7 +135,10 @@ export class H5Reader implements Disposable {
         if (!(err instanceof NotYet)) throw err;
         if (options.waitForFile === false && !fs.existsSync(file.path)) throw new FileError(file.name, "does not exist", { cause: err });
         if (Date.now() >= giveUpAt) {
-          throw new FileError(file.name, `could not be opened for reading within ${timeout} ms: ${err.message}`, { cause: err });
+          throw new FileError(file.name, `could not be opened for reading within ${timeout} ms: ${err.message}`, {
+            cause: err,
+            transient: true,
+          });
         }
       }
       // The last pause is cut short so that the last try falls on the timeout, not before it.
@@ -149,7 +152,7 @@ export class H5Reader implements Disposable {
     try {
       return H5Reader.#openNow(file, options.snapshot ?? false);
     } catch (err) {
-      if (err instanceof NotYet) throw new FileError(file.name, err.message.slice(file.name.length + 2), { cause: err });
+      if (err instanceof NotYet) throw new FileError(file.name, err.message.slice(file.name.length + 2), { cause: err, transient: true });
       throw err;
     }
   }

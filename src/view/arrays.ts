@@ -105,7 +105,18 @@ const row: Handler = (ctx, q, req, res) => {
         }
         pixels.push(Number.isFinite(v) ? v : null);
       }
-  sendJson(req, res, 200, { rows, index, shape, height: oh, width: ow, rgb, stride, min: min <= max ? min : null, max: min <= max ? max : null, pixels });
+  sendJson(req, res, 200, {
+    rows,
+    index,
+    shape,
+    height: oh,
+    width: ow,
+    rgb,
+    stride,
+    min: min <= max ? min : null,
+    max: min <= max ? max : null,
+    pixels,
+  });
 };
 
 /** Rows `from..to` (default: the last `limit`) of a series of strings or booleans, with step and time. */

@@ -177,7 +177,20 @@ export class M4 {
 
   /** The non-empty buckets, in order. */
   result(): Buckets {
-    const out: Buckets = { x0: [], x1: [], row0: [], row1: [], min: [], max: [], first: [], last: [], count: [], nan: [], posInf: [], negInf: [] };
+    const out: Buckets = {
+      x0: [],
+      x1: [],
+      row0: [],
+      row1: [],
+      min: [],
+      max: [],
+      first: [],
+      last: [],
+      count: [],
+      nan: [],
+      posInf: [],
+      negInf: [],
+    };
     for (let b = 0; b < this.#n; b++) {
       if (this.#rows[b] === 0) continue;
       const finite = (this.#count[b] as number) > 0;

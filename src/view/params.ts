@@ -82,7 +82,11 @@ const GZIP_ABOVE = 2048;
 /** Send a JSON answer (never cached: the data changes while it is written). */
 export function sendJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
   let data: Buffer = Buffer.from(JSON.stringify(body));
-  const headers: Record<string, string | number> = { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", Vary: "Accept-Encoding" };
+  const headers: Record<string, string | number> = {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+    Vary: "Accept-Encoding",
+  };
   if (data.length > GZIP_ABOVE && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
     data = gzipSync(data, { level: 4 });
     headers["Content-Encoding"] = "gzip";

@@ -90,7 +90,9 @@ export class Pyramid {
       const take = Math.min(values.length - i, this.blockRows - inBlock);
       this.#reserve(block + 1);
       if (inBlock === 0) this.#open(block);
-      let segment: ArrayLike<number> = (values as Float64Array).subarray ? (values as Float64Array).subarray(i, i + take) : Array.prototype.slice.call(values, i, i + take);
+      let segment: ArrayLike<number> = (values as Float64Array).subarray
+        ? (values as Float64Array).subarray(i, i + take)
+        : Array.prototype.slice.call(values, i, i + take);
       if (this.#ema) segment = this.#ema.apply(segment);
       this.#add(block, segment);
       this.#rows += take;

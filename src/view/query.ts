@@ -97,7 +97,14 @@ function xSpan(p: Pyramid): [number, number] {
 }
 
 /** Rows `r0..r1` read in chunks (smoothed from the checkpoint before `r0` when `sp` is given); `keep` filters by x. */
-async function pushRaw(m4: M4, src: SeriesSource, r0: number, r1: number, sp: Pyramid | null, keep: [number, number] | null): Promise<void> {
+async function pushRaw(
+  m4: M4,
+  src: SeriesSource,
+  r0: number,
+  r1: number,
+  sp: Pyramid | null,
+  keep: [number, number] | null,
+): Promise<void> {
   if (r1 <= r0) return;
   let ema: Ema | null = null;
   let start = r0;

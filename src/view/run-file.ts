@@ -7,7 +7,7 @@
  * @module
  */
 import fs from "node:fs";
-import { type DatasetView, H5Reader } from "../index.js";
+import { type DatasetView, FileError, H5Reader } from "../index.js";
 import { columnOf, isScalarSeries } from "./column.js";
 import type { Column } from "./column.js";
 
@@ -43,8 +43,6 @@ const BACKOFF = 4;
 const MAX_PAUSE_MS = 10_000;
 
 const COMPANION = /\.(step|time)$/;
-/** The reader's words for a file that cannot be read at this instant but will be (see `H5Reader.openSync`). */
-const TRANSIENT = /try again in a moment/;
 
 export class RunFile {
   /** The file's real path, resolved once when found. */
@@ -168,8 +166,8 @@ export class RunFile {
 
   #fail(err: unknown): FileChange | null {
     const message = err instanceof Error ? err.message : String(err);
-    // A plain file caught mid-flush: not an error, the next poll opens it.
-    if (this.#reader === null && TRANSIENT.test(message)) return null;
+    // A file being created, or a plain file caught mid-flush: not an error, the next poll opens it.
+    if (this.#reader === null && err instanceof FileError && err.transient) return null;
     const hadReader = this.#reader !== null;
     this.close();
     const changed = hadReader || message !== this.#error || this.#series.length > 0;

@@ -143,7 +143,13 @@ export class ArrayCard {
       const mount = () => {
         const data = /** @type {import("./types.js").AlignedData} */ (bucketPoints(buckets, 0, false));
         const width = Math.max(200, holder.clientWidth || 420);
-        const opts = { width, height: 140, legend: { show: false }, scales: { x: { time: false } }, series: [{}, { stroke: runColor(run.id), width: 1 }] };
+        const opts = {
+          width,
+          height: 140,
+          legend: { show: false },
+          scales: { x: { time: false } },
+          series: [{}, { stroke: runColor(run.id), width: 1 }],
+        };
         this.#plots.push(new uPlot(opts, data, holder));
       };
       return { node, mount };
@@ -164,7 +170,9 @@ export class ArrayCard {
       return [g, g, g];
     });
     const slider = el("input", { type: "range", min: 0, max: Math.max(0, img.rows - 1), value: img.index ?? 0, "aria-label": "row" });
-    const label = el("span", { text: `row ${img.index} of ${img.rows}${img.rgb ? "" : ` · ${formatValue(img.min)} … ${formatValue(img.max)}`}` });
+    const label = el("span", {
+      text: `row ${img.index} of ${img.rows}${img.rgb ? "" : ` · ${formatValue(img.min)} … ${formatValue(img.max)}`}`,
+    });
     slider.addEventListener("change", () => {
       const v = Number(slider.value);
       this.#picked.set(run.id, v >= img.rows - 1 ? null : v);

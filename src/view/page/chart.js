@@ -100,7 +100,12 @@ export class ScalarChart {
     this.host = host;
     const png = el("button", { type: "button", title: "save the chart as PNG", text: "PNG" });
     png.addEventListener("click", () => this.#png());
-    this.root = el("article", { class: "card", "data-series": name }, el("header", {}, el("h3", { text: name }), this.#badge, this.#links, png), this.#body);
+    this.root = el(
+      "article",
+      { class: "card", "data-series": name },
+      el("header", {}, el("h3", { text: name }), this.#badge, this.#links, png),
+      this.#body,
+    );
   }
 
   /** @param {boolean} visible */
@@ -141,7 +146,13 @@ export class ScalarChart {
     /** @type {Answer[]} */
     const answers = await Promise.all(
       this.#plans.map(async (plan) => {
-        const q = { run: plan.run.id, name: this.name, buckets: width, x: plan.x, ...(zoom ? { from: zoom.from + plan.offset, to: zoom.to + plan.offset } : {}) };
+        const q = {
+          run: plan.run.id,
+          name: this.name,
+          buckets: width,
+          x: plan.x,
+          ...(zoom ? { from: zoom.from + plan.offset, to: zoom.to + plan.offset } : {}),
+        };
         const [raw, smoothed] = await Promise.all([
           get(`/api/series`, q),
           smooth === undefined ? Promise.resolve(null) : get("/api/series", { ...q, smooth }),
@@ -156,7 +167,13 @@ export class ScalarChart {
       // Raw and smoothed buckets can differ in x (block edges): joined, each keeps its own points.
       return uPlot.join([rawPoints, /** @type {AlignedData} */ (bucketPoints(smoothed.buckets, plan.offset, settings.log))], [[1], [1]]);
     });
-    const data = tables.length > 0 ? uPlot.join(tables, tables.map((t) => t.slice(1).map(() => /** @type {const} */ (1)))) : /** @type {AlignedData} */ ([[]]);
+    const data =
+      tables.length > 0
+        ? uPlot.join(
+            tables,
+            tables.map((t) => t.slice(1).map(() => /** @type {const} */ (1))),
+          )
+        : /** @type {AlignedData} */ ([[]]);
     const modes = [...new Set(this.#plans.map((p) => `${p.x}${p.offset ? "-relative" : ""}`))];
     const key = `${modes.join()}|${settings.log}|${smooth}|${this.#plans.map((p) => p.run.id).join()}`;
     if (!this.#plot || key !== this.#plotKey) this.#build(key, data, width, smooth !== undefined);
@@ -182,8 +199,15 @@ export class ScalarChart {
     const series = [{ label: first ? formatX(first.x, first.offset !== 0) : "row" }];
     for (const plan of this.#plans) {
       const color = runColor(plan.run.id);
-      series.push({ label: plan.run.name, stroke: smoothed ? runColor(plan.run.id, 0.25) : color, width: 1, spanGaps: false, points: { show: false } });
-      if (smoothed) series.push({ label: `${plan.run.name} (smoothed)`, stroke: color, width: 1.5, spanGaps: false, points: { show: false } });
+      series.push({
+        label: plan.run.name,
+        stroke: smoothed ? runColor(plan.run.id, 0.25) : color,
+        width: 1,
+        spanGaps: false,
+        points: { show: false },
+      });
+      if (smoothed)
+        series.push({ label: `${plan.run.name} (smoothed)`, stroke: color, width: 1.5, spanGaps: false, points: { show: false } });
     }
     /** @type {import("./types.js").UPlotOptions} */
     const opts = {
@@ -282,8 +306,18 @@ export class ScalarChart {
   #updateLinks() {
     const zoom = this.#zoom;
     const links = this.#plans.map((p) => {
-      const href = apiUrl("/api/csv", { run: p.run.id, name: this.name, x: p.x, ...(zoom ? { from: zoom.from + p.offset, to: zoom.to + p.offset } : {}) });
-      return el("a", { href, download: "", title: `rows of ${p.run.name} in view, as CSV`, text: this.#plans.length > 1 ? `CSV ${p.run.name}` : "CSV" });
+      const href = apiUrl("/api/csv", {
+        run: p.run.id,
+        name: this.name,
+        x: p.x,
+        ...(zoom ? { from: zoom.from + p.offset, to: zoom.to + p.offset } : {}),
+      });
+      return el("a", {
+        href,
+        download: "",
+        title: `rows of ${p.run.name} in view, as CSV`,
+        text: this.#plans.length > 1 ? `CSV ${p.run.name}` : "CSV",
+      });
     });
     this.#links.replaceChildren(...links);
   }

@@ -87,7 +87,11 @@ function renderRuns() {
     name.addEventListener("click", () => showAttrs(run));
     const status = run.error
       ? el("span", { class: "error", text: run.error })
-      : el("span", { class: run.live ? "live" : "closed", "data-updated": run.updated, text: run.live ? `live · ${age(Date.now() - run.updated)}` : "closed" });
+      : el("span", {
+          class: run.live ? "live" : "closed",
+          "data-updated": run.updated,
+          text: run.live ? `live · ${age(Date.now() - run.updated)}` : "closed",
+        });
     return el("li", { "data-run": run.id }, box, swatch, name, status);
   });
   $("runs").replaceChildren(...items);
@@ -99,8 +103,14 @@ async function showAttrs(run) {
   panel.replaceChildren(el("h2", { text: run.name }), el("p", { text: "loading…" }));
   /** @type {{ attrs: Record<string, unknown>, error: string | null }} */
   const info = await get("/api/run", { run: run.id });
-  const rows = Object.entries(info.attrs).map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: typeof v === "string" ? v : JSON.stringify(v) })));
-  const body = info.error ? el("p", { class: "error", text: info.error }) : rows.length ? el("table", {}, ...rows) : el("p", { text: "no attributes" });
+  const rows = Object.entries(info.attrs).map(([k, v]) =>
+    el("tr", {}, el("th", { text: k }), el("td", { text: typeof v === "string" ? v : JSON.stringify(v) })),
+  );
+  const body = info.error
+    ? el("p", { class: "error", text: info.error })
+    : rows.length
+      ? el("table", {}, ...rows)
+      : el("p", { text: "no attributes" });
   panel.replaceChildren(el("h2", { text: run.name }), body);
 }
 
@@ -129,7 +139,12 @@ function renderCards(rebuild = false) {
     groups.set(group, [...(groups.get(group) ?? []), card.root]);
   }
   const sections = [...groups].map(([group, roots]) =>
-    el("details", { open: true, class: "group" }, el("summary", { text: group ? `${group}/` : "(top level)" }), el("div", { class: "grid" }, ...roots)),
+    el(
+      "details",
+      { open: true, class: "group" },
+      el("summary", { text: group ? `${group}/` : "(top level)" }),
+      el("div", { class: "grid" }, ...roots),
+    ),
   );
   const empty = el("p", { class: "empty", text: runs.length ? "no series match" : "no runs yet" });
   $("cards").replaceChildren(...(sections.length ? sections : [empty]));
@@ -142,7 +157,8 @@ function connect() {
     runs = JSON.parse(e.data).runs;
     renderRuns();
     renderCards();
-    for (const r of runs) if (before.get(r.id) !== r.series.map((s) => s.rows).join()) for (const s of r.series) cards.get(s.name)?.refresh();
+    for (const r of runs)
+      if (before.get(r.id) !== r.series.map((s) => s.rows).join()) for (const s of r.series) cards.get(s.name)?.refresh();
   });
   events.addEventListener("rows", (e) => {
     /** @type {{ run: string, series: { name: string, rows: number }[] }} */
