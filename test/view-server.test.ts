@@ -33,6 +33,9 @@ function folder(dir: string): { good: string; loss: number[] } {
   logger.close();
   fs.writeFileSync(path.join(dir, "garbage.h5"), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
   fs.writeFileSync(path.join(dir, "empty.h5"), "");
+  // An empty file made a moment ago may be a writer's, about to be written: an old one is broken.
+  const minuteAgo = new Date(Date.now() - 60_000);
+  fs.utimesSync(path.join(dir, "empty.h5"), minuteAgo, minuteAgo);
   fs.writeFileSync(path.join(dir, "text.hdf5"), "not HDF5 at all\n");
   const whole = fs.readFileSync(good);
   fs.writeFileSync(path.join(dir, "truncated.h5"), whole.subarray(0, Math.floor(whole.length / 2)));
