@@ -6,6 +6,9 @@
  *
  * @module
  */
+import { jsonable } from "../model/json.js";
+
+export { jsonable };
 
 /** Elements beyond which an array is elided, as numpy's `threshold`. */
 export const ELIDE_ABOVE = 1000;
@@ -130,16 +133,6 @@ export function csvCell(value: unknown, shape: readonly number[], dtype?: string
           : formatScalar(value, dtype)
       : formatArray(value as ArrayLike<unknown>, shape).replaceAll(/\n+ */g, " ");
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** A value as JSON can hold it: bigints beyond 2^53 and non-finite floats as strings, typed arrays as arrays. */
-export function jsonable(value: unknown): unknown {
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>, jsonable);
-  if (Array.isArray(value)) return value.map(jsonable);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonable(v)]));
-  return value;
 }
 
 /** A row as JSON can hold it: a row of shape `shape` (flat, row-major) as nested arrays. */

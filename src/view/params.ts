@@ -9,6 +9,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 import type { Catalog, Run } from "./catalog.js";
 import type { RunFile, SeriesInfo } from "./run-file.js";
+import { jsonable } from "../model/json.js";
+
+export { jsonable };
 
 export class ApiError extends Error {
   readonly status: number;
@@ -64,16 +67,6 @@ export function intParam(q: URLSearchParams, key: string, fallback: number, min:
   const n = numberParam(q, key) ?? fallback;
   if (!Number.isInteger(n) || n < min || n > max) throw new ApiError(400, `${key} must be a whole number from ${min} to ${max}, got ${n}`);
   return n;
-}
-
-/** A value as JSON can hold it: bigints beyond 2^53 and non-finite numbers as strings, typed arrays as arrays. */
-export function jsonable(value: unknown): unknown {
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>, jsonable);
-  if (Array.isArray(value)) return value.map(jsonable);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonable(v)]));
-  return value;
 }
 
 /** Answers above this many bytes are gzipped for clients that accept it: 1,000 buckets of doubles are ~100 KB as text. */
