@@ -32,13 +32,14 @@ export function exactSum(values: ArrayLike<number>, n = values.length): number {
       x = hi;
     }
     if (!Number.isFinite(x)) return halvedSum(values, n); // an intermediate overflow
-    if (i >= partials.length) {
+    count = i;
+    if (x === 0) continue; // as fsum: no zero partial, so that a sum of zeros is +0
+    if (count >= partials.length) {
       const grown = new Float64Array(partials.length * 2);
       grown.set(partials);
       partials = grown;
     }
-    partials[i] = x;
-    count = i + 1;
+    partials[count++] = x;
   }
   if (special !== 0) return special;
   return roundPartials(count);
