@@ -72,6 +72,10 @@ test("inRun writes FOLDER/<writer>.h5, creates the folder, and links every write
   a.close();
   b.close();
   assert.deepEqual(fs.readdirSync(run).sort(), ["index.h5", "w0.h5", "w1.h5"]);
+  // The index changes only when a writer joins: a writer coming back leaves it as it is.
+  const inode = fs.statSync(path.join(run, "index.h5")).ino;
+  H5Logger.inRun(run, { writer: "w0" }).close();
+  assert.equal(fs.statSync(path.join(run, "index.h5")).ino, inode, "rejoining does not rewrite the index");
   if (!have(t, "h5py")) return;
   const links = python<Record<string, unknown>>(
     `import sys, json, h5py

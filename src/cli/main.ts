@@ -12,6 +12,7 @@ import { type Command, type Io, UsageError } from "./command.js";
 import { exportCommand } from "./export.js";
 import { ls } from "./ls.js";
 import { recoverCommand } from "./recover.js";
+import { runCommand } from "./run-commands.js";
 import { show } from "./show.js";
 import { stats } from "./stats.js";
 import { useColor } from "./style.js";
@@ -26,6 +27,8 @@ function toolHelp(): string {
   return `Usage: h5logger <command> FILE [options]
 
 Look at, follow, summarise, export and repair HDF5 log files (h5logger's or any other's).
+ls, tail, stats, export and recover also take a run folder (each writer's file in it), and
+ls a folder of runs.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
@@ -53,7 +56,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(command.help);
     return 0;
   }
-  return command.run(values, positionals, io);
+  return runCommand(command.name, values, positionals, io) ?? command.run(values, positionals, io);
 }
 
 const argv = process.argv.slice(2);

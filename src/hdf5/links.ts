@@ -29,9 +29,9 @@ export function externalLinks(file: FileHandle): ExternalLink[] {
   const names = call(`cannot list ${file.path}`, () => Module.get_names(file.id, "/", false) as string[]);
   const out: ExternalLink[] = [];
   for (const name of names) {
-    if (Module.get_type(file.id, `/${name}`) !== Module.H5G_UDLINK) continue;
+    // Not get_type: it follows the link, opening the target file (which this process may be writing).
     const link = call(`cannot read the link ${name} in ${file.path}`, () => Module.get_external_link(file.id, `/${name}`));
-    out.push({ name, file: link.filename, path: link.obj_path });
+    if (typeof link.filename === "string") out.push({ name, file: link.filename, path: link.obj_path });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
