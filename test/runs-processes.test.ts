@@ -104,7 +104,7 @@ test("processes and threads write one run at full speed while readers follow it;
   ] as const) {
     closed[name] = (await child.waitFor(isEvent("closed"), `${name} closed`)).rows as number;
   }
-  const threadFiles = (threads.lines.find(isEvent("done"))?.files as string[]).map((f) => path.basename(f, ".h5"));
+  const threadFiles = ((await threads.waitFor(isEvent("done"))).files as string[]).map((f) => path.basename(f, ".h5"));
   assert.equal(threadFiles.length, 2);
   assert.notEqual(threadFiles[0], threadFiles[1], "each thread has its own default writer name");
   for (const name of threadFiles) {
