@@ -11,6 +11,7 @@ import { largeArraysCase, smallArraysCase } from "./cases/arrays.js";
 import { latencyCase } from "./cases/latency.js";
 import { memoryCase } from "./cases/memory.js";
 import { readingCase } from "./cases/reading.js";
+import { runsCase } from "./cases/runs.js";
 import { scalarsCase } from "./cases/scalars.js";
 import { wideCase } from "./cases/wide.js";
 import { describeMachine, formatMachine } from "./machine.js";
@@ -29,6 +30,7 @@ const CASES: Record<string, Case> = {
   memory: memoryCase,
   reading: readingCase,
   latency: latencyCase,
+  runs: runsCase,
 };
 
 const args = process.argv.slice(2);
