@@ -128,6 +128,15 @@ test("processes and threads write one run at full speed while readers follow it;
     seeds[name] = Math.round((here.reader(name).get("loss").at(0) as number) / 1e6);
     assert.ok(seeds[name] === 1 || seeds[name] === 2, `thread writer ${k}'s seed`);
   });
+  if (have(t, "h5py")) {
+    // Writers joined at once, from processes and threads: the index links every one of them.
+    const linked = python<string[]>(
+      `import sys, json, h5py
+with h5py.File(sys.argv[1], "r") as f: print(json.dumps(sorted(f)))`,
+      path.join(cwd, run, "index.h5"),
+    );
+    assert.deepEqual(linked, [...Object.keys(closed)].sort());
+  }
   const loss = here.aggregate("loss");
   assert.equal(loss.alignedOn, "mixed", "w3 has no steps: its rows align by index");
   assertAggregate(

@@ -97,7 +97,14 @@ export function withIndexLock<T>(run: RunFolder, fn: () => T): T {
     try {
       lock = acquireLock(file);
     } catch (err) {
-      if (!(err instanceof LockedError) || Date.now() >= giveUpAt) throw err;
+      if (!(err instanceof LockedError)) throw err;
+      if (Date.now() >= giveUpAt) {
+        const why = err.message.startsWith(`${err.path}: `) ? err.message.slice(err.path.length + 2) : err.message;
+        throw new LockedError(
+          path.join(run.name, "index.h5"),
+          `another writer has been joining run ${run.name} for ${LOCK_WAIT_MS / 1000} s, holding ${file.lock} (${why}); if no writer is joining, delete ${file.lock}`,
+        );
+      }
       pause(LOCK_RETRY_MS);
       continue;
     }
