@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { Rows } from "../read/dataset-view.js";
 import type { H5Reader } from "../read/reader.js";
 
@@ -70,7 +70,12 @@ export async function* followRun(run: FollowedRun, plan: RunFollowPlan): AsyncGe
         }
       }
     }
-    if (behind) continue;
+    if (behind) {
+      // Catch up without pausing, but let the event loop turn: a program that follows a run
+      // also has sockets and pipes to serve, and async generators resume in microtasks.
+      await setImmediate();
+      continue;
+    }
     const live = run.live();
     writerSeen ||= live;
     // One more poll after the last writer closed catches what it wrote while closing.
