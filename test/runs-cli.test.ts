@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { type TestContext, test } from "node:test";
 import { H5Logger } from "../src/index.js";
-import { type Child, startNode, startProcess } from "./helpers/child.js";
+import { startNode, startProcess } from "./helpers/child.js";
 import { have, python, tempDir } from "./helpers/interop.js";
 import { CLI, fixture } from "./helpers/paths.js";
 
@@ -156,14 +156,24 @@ test("commands that take one run refuse a folder of runs, naming its runs", (t) 
 test("tail -f RUN/ waits for the run, follows every writer, late ones included, and ends when all have closed", async (t: TestContext) => {
   const cwd = tempDir(t);
   const tail = startProcess(process.execPath, [CLI, "tail", "-f", "exp/", "loss", "-n", "0", "--poll", "20"], { test: t, cwd, env: { NO_COLOR: "1" } });
-  const writers: Child[] = [];
-  const start = (name: string, seed: number, mode: string, rows: number) =>
-    writers.push(startNode(fixture("run_writer"), ["exp", name, String(seed), mode, String(rows), "20"], { test: t, cwd }));
-  start("a", 1, "swmr", 30_000);
-  start("b", 2, "plain", 20_000);
-  await writers[0]?.waitFor((l) => l.event === "rows", "a's first rows");
-  start("c", 3, "swmr", 10_000);
-  for (const w of writers) assert.equal((await w.exited).code, 0);
+  const start = (name: string, seed: number, mode: string, rows: string) =>
+    startNode(fixture("run_writer"), ["exp", name, String(seed), mode, rows, "20"], { test: t, cwd, stdin: true });
+  // a and b log until told to stop; c joins while they log, and ends first.
+  const a = start("a", 1, "swmr", "stop-paced");
+  const b = start("b", 2, "plain", "stop-paced");
+  await a.waitFor((l) => l.event === "rows", "a's first rows");
+  const c = start("c", 3, "swmr", "10000");
+  assert.equal((await c.exited).code, 0, c.stderr());
+  a.send("stop\n");
+  b.send("stop\n");
+  const n = { a: 0, b: 0, c: 10_000 };
+  for (const [w, child] of [
+    ["a", a],
+    ["b", b],
+  ] as const) {
+    n[w] = (await child.waitFor((l) => l.event === "closed", `${w} closed`)).rows as number;
+    assert.equal((await child.exited).code, 0, child.stderr());
+  }
   const { code, stderr } = await tail.exited;
   assert.equal(code, 0, stderr);
   // Every row of every writer once, in order, under its header.
@@ -178,12 +188,8 @@ test("tail -f RUN/ waits for the run, follows every writer, late ones included, 
       (rows[current] ??= []).push(index as number);
     }
   }
-  for (const [w, n] of [
-    ["a", 30_000],
-    ["b", 20_000],
-    ["c", 10_000],
-  ] as const) {
-    assert.deepEqual(rows[w], Array.from({ length: n }, (_, i) => i), `writer ${w}: every row once, in order`);
+  for (const w of ["a", "b", "c"] as const) {
+    assert.deepEqual(rows[w], Array.from({ length: n[w] }, (_, i) => i), `writer ${w}: every row once, in order`);
   }
   assert.ok(fs.existsSync(path.join(cwd, "exp", "index.h5")));
 });

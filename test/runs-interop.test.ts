@@ -36,8 +36,8 @@ test("h5py reads every writer of a run through index.h5 with swmr=True, also whi
   const cwd = tempDir(t);
   const closed = writer(t, cwd, ["exp", "w0", 1, "plain", 5000]);
   assert.equal((await closed.exited).code, 0);
-  const swmr = writer(t, cwd, ["exp", "w1", 2, "swmr", "stop", 30], true);
-  const plain = writer(t, cwd, ["exp", "w2", 3, "plain", "stop", 30], true);
+  const swmr = writer(t, cwd, ["exp", "w1", 2, "swmr", "stop-paced", 30], true);
+  const plain = writer(t, cwd, ["exp", "w2", 3, "plain", "stop-paced", 30], true);
   for (const w of [swmr, plain]) await w.waitFor(isEvent("rows"), "rows logged");
   // Run from another folder: HDF5 finds the writers' files beside the index, not in the working directory.
   const index = path.join(cwd, "exp", "index.h5");

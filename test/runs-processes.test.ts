@@ -1,5 +1,6 @@
 /**
- * Runs written by several real processes and worker threads at full speed, as users run them:
+ * Runs written by several real processes and worker threads at full speed (two long-lived
+ * writers paced, so that they outlive the others), as users run them:
  * writers started from a temp working directory with a relative run folder, readers following
  * the run from another process and from this one, a writer joining late, a duplicate writer
  * name, a writer killed with SIGKILL, worker threads (also one terminated mid-run).
@@ -58,7 +59,7 @@ test("processes and threads write one run at full speed while readers follow it;
   const run = path.join("runs", "exp1");
   // Readers first: they wait for the run folder, then for writers.
   const follower = startNode(fixture("run_follower"), [run], { test: t, cwd });
-  const w1 = writer(cwd, t, [run, "w1", 1, "swmr", "stop", 50], true);
+  const w1 = writer(cwd, t, [run, "w1", 1, "swmr", "stop-paced", 50], true);
   await w1.waitFor(isEvent("open"), "w1 open");
   const here = await H5Logger.openRun(path.join(cwd, run));
   t.after(() => here.close());
@@ -76,7 +77,7 @@ test("processes and threads write one run at full speed while readers follow it;
     }
     return wrong;
   })();
-  const w2 = writer(cwd, t, [run, "w2", 2, "plain", "stop", 50], true);
+  const w2 = writer(cwd, t, [run, "w2", 2, "plain", "stop-paced", 50], true);
   const w3 = writer(cwd, t, [run, "w3", 3, "nosteps", 200_000, 50]);
   const threads = startNode(fixture("run_threads"), [run, "2", "150000", "default"], { test: t, cwd });
   await follower.waitFor((l) => l.event === "seen" && l.writer === "w1", "the follower seeing w1");

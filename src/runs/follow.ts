@@ -52,6 +52,7 @@ export async function* followRun(run: FollowedRun, plan: RunFollowPlan): AsyncGe
   for (const [writer, reader] of run.readers()) {
     for (const name of plan.select(reader, writer)) seen.set(key(writer, name), plan.startAt(reader.get(name).length));
   }
+  // Not set for a run folder that appeared after we began: its writers may not have started yet.
   let writerSeen = run.live();
   for (;;) {
     if (plan.signal?.aborted) return;

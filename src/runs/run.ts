@@ -72,6 +72,8 @@ export class H5Run implements Disposable {
   readonly #run: RunFolder;
   readonly #entries = new Map<string, Entry>();
   #closed = false;
+  /** open() waited for the folder to appear: every row in it was written since we began. */
+  #waitedForFolder = false;
 
   private constructor(run: RunFolder) {
     this.#run = run;
@@ -84,9 +86,14 @@ export class H5Run implements Disposable {
   /** Open a run folder, waiting up to `timeout` for it to exist. A run with no writer yet is fine. */
   static async open(folder: string, options: RunOpenOptions = {}): Promise<H5Run> {
     const giveUpAt = Date.now() + (options.timeout ?? 10_000);
+    const existed = fs.existsSync(folder);
     for (;;) {
       options.signal?.throwIfAborted();
-      if (fs.existsSync(folder) || Date.now() >= giveUpAt) return new H5Run(locateRun(folder));
+      if (fs.existsSync(folder) || Date.now() >= giveUpAt) {
+        const run = new H5Run(locateRun(folder));
+        run.#waitedForFolder = !existed;
+        return run;
+      }
       await sleep(Math.max(0, Math.min(options.retryEvery ?? 100, giveUpAt - Date.now())), undefined, { signal: options.signal });
     }
   }
@@ -206,7 +213,9 @@ export class H5Run implements Disposable {
       { refresh: () => this.refresh(), readers: () => this.#readable(), live: () => this.#live() },
       {
         select,
-        startAt: (length) => (last !== undefined ? Math.max(0, length - last) : options.from === "end" ? length : 0),
+        // A run that open() waited for holds only rows written since we began: all of them are new.
+        startAt: (length) =>
+          this.#waitedForFolder ? 0 : last !== undefined ? Math.max(0, length - last) : options.from === "end" ? length : 0,
         pollEvery: options.pollEvery ?? 100,
         maxRows: options.maxRows ?? 65_536,
         waitForWriter: options.waitForWriter ?? false,
