@@ -39,5 +39,5 @@ export type { RunFollowedRows } from "./runs/follow.js";
 export { H5Logger } from "./runs/h5logger.js";
 export type { RunWriterOptions } from "./runs/join.js";
 export type { RunRecoveryReport, WriterRecovery } from "./runs/recover.js";
-export type { RunOpenOptions, RunWriter } from "./runs/run.js";
+export type { RunOpenOptions, RunWriter, WriterSeries } from "./runs/run.js";
 export { H5Run } from "./runs/run.js";

@@ -63,6 +63,7 @@ test("H5Run has these static and instance members", () => {
     "open",
     "reader",
     "refresh",
+    "series",
     "status",
     "writers",
   ]);

@@ -190,6 +190,18 @@ test("openRun: writers, keys, status, a writer's reader; unknown names are clear
   own.close();
   await assert.rejects(r.open("nobody"), /no such writer/);
   refuses(() => r.aggregate("nothing"), "InvalidName", "nothing", /no writer of run .* has it \(series: eval\/acc, loss\)/);
+  // Each writer's line of a chart: steps from its step column, or its row index.
+  live.step = 5;
+  live.log("loss", 3);
+  live.flush();
+  r.refresh();
+  assert.deepEqual(
+    r.series("loss").map((s) => [s.writer, [...s.step], [...s.value]]),
+    [
+      ["a", [0, 1], [2, 3]],
+      ["b", [0], [1]],
+    ],
+  );
   live.close();
   r.refresh();
   assert.equal(r.status()[0]?.state, "closed");

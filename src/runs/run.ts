@@ -42,6 +42,14 @@ export interface RunWriter {
   problem?: string;
 }
 
+/** One writer's series, as {@link H5Run.series} gives it. */
+export interface WriterSeries {
+  writer: string;
+  /** Steps (safe integers), or row indexes for a writer without a step column. */
+  step: Float64Array;
+  value: Float64Array;
+}
+
 /** One writer: its reader, once its file could be opened. */
 interface Entry {
   reader: H5Reader | null;
@@ -171,6 +179,11 @@ export class H5Run implements Disposable {
    * @throws InvalidNameError when no writer has it, or it is not a series of numbers
    */
   aggregate(name: string): RunAggregate {
+    return aggregate(String(name).replace(/^\//, ""), this.#sources(name));
+  }
+
+  /** The writers that have the series `name`, with its rows and step column. */
+  #sources(name: string): AggregateSource[] {
     this.#check();
     const bare = String(name).replace(/^\//, "");
     const sources: AggregateSource[] = [];
@@ -191,7 +204,25 @@ export class H5Run implements Disposable {
       const list = series.length > 10 ? `${series.slice(0, 10).join(", ")}, ...` : series.join(", ") || "none";
       throw new InvalidNameError(bare, `no writer of run ${this.folder} has it (series: ${list})`);
     }
-    return aggregate(bare, sources);
+    return sources;
+  }
+
+  /**
+   * The series `name` of each writer that has it, as the lines of a chart: its steps (its
+   * `NAME.step` column, else the row index) and its values, as `Float64Array`s of equal length.
+   * Reads as of the last {@link refresh}.
+   * @throws InvalidNameError as {@link aggregate} does
+   */
+  series(name: string): WriterSeries[] {
+    return this.#sources(name).map(({ writer, values, steps }) => {
+      const length = Math.min(values.length, steps?.length ?? Number.POSITIVE_INFINITY);
+      const raw = steps?.slice(0, length) as ArrayLike<bigint> | undefined;
+      return {
+        writer,
+        step: raw ? Float64Array.from(raw, Number) : Float64Array.from({ length }, (_, i) => i),
+        value: Float64Array.from(values.slice(0, length) as ArrayLike<number | bigint>, Number),
+      };
+    });
   }
 
   /**
