@@ -149,13 +149,17 @@ test("commands that take one run refuse a folder of runs, naming its runs", (t) 
     assert.match(r.err, new RegExp(`logs is a folder of runs \\(exp1, exp2\\); ${command} takes one run: logs/exp1`));
   }
   const missing = cli(dir, ["stats", "logs/exp1", "nothing"]);
-  assert.equal(missing.code, 2);
-  assert.match(missing.err, /no writer of run logs\/exp1 has "nothing"/);
+  assert.equal(missing.code, 1, "an unknown series fails, as it does for a file");
+  assert.match(missing.err, /^h5logger: dataset name "nothing": no writer of run logs\/exp1 has it \(writers: w0, w1, w2\)\n$/);
 });
 
 test("tail -f RUN/ waits for the run, follows every writer, late ones included, and ends when all have closed", async (t: TestContext) => {
   const cwd = tempDir(t);
-  const tail = startProcess(process.execPath, [CLI, "tail", "-f", "exp/", "loss", "-n", "0", "--poll", "20"], { test: t, cwd, env: { NO_COLOR: "1" } });
+  const tail = startProcess(process.execPath, [CLI, "tail", "-f", "exp/", "loss", "-n", "0", "--poll", "20"], {
+    test: t,
+    cwd,
+    env: { NO_COLOR: "1" },
+  });
   const start = (name: string, seed: number, mode: string, rows: string) =>
     startNode(fixture("run_writer"), ["exp", name, String(seed), mode, rows, "20"], { test: t, cwd, stdin: true });
   // a and b log until told to stop; c joins while they log, and ends first.
@@ -185,11 +189,17 @@ test("tail -f RUN/ waits for the run, follows every writer, late ones included, 
     else if (line.trim() !== "") {
       const [index, value] = line.split(/\s+/).map(Number);
       assert.equal(value, { a: 1, b: 2, c: 3 }[current as "a"] * 1e6 + (index as number), line);
-      (rows[current] ??= []).push(index as number);
+      const list = rows[current] ?? [];
+      list.push(index as number);
+      rows[current] = list;
     }
   }
   for (const w of ["a", "b", "c"] as const) {
-    assert.deepEqual(rows[w], Array.from({ length: n[w] }, (_, i) => i), `writer ${w}: every row once, in order`);
+    assert.deepEqual(
+      rows[w],
+      Array.from({ length: n[w] }, (_, i) => i),
+      `writer ${w}: every row once, in order`,
+    );
   }
   assert.ok(fs.existsSync(path.join(cwd, "exp", "index.h5")));
 });

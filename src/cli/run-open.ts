@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import type { Writable } from "node:stream";
-import { type DatasetView, H5Logger, type H5Reader, H5Run } from "../index.js";
+import { type DatasetView, H5Logger, type H5Reader, H5Run, InvalidNameError } from "../index.js";
 import { UsageError } from "./command.js";
 import { isCompanion, isReadable } from "./open.js";
 
@@ -78,7 +78,7 @@ export function selectRunSeries(run: H5Run, names: string[], stderr?: Writable):
       return [of(writer, name.slice(slash + 1))];
     const found = writers.filter((w) => run.reader(w).has(name)).map((w) => of(w, name));
     if (found.length === 0)
-      throw new UsageError(`no writer of run ${run.folder} has ${JSON.stringify(name)} (writers: ${writers.join(", ") || "none"})`);
+      throw new InvalidNameError(name, `no writer of run ${run.folder} has it (writers: ${writers.join(", ") || "none"})`);
     return found;
   });
 }
