@@ -11,6 +11,7 @@ import { largeArraysCase, smallArraysCase } from "./cases/arrays.js";
 import { latencyCase } from "./cases/latency.js";
 import { memoryCase } from "./cases/memory.js";
 import { readingCase } from "./cases/reading.js";
+import { runsCase } from "./cases/runs.js";
 import { scalarsCase } from "./cases/scalars.js";
 import { viewCase, viewMemoryCase } from "./cases/view.js";
 import { wideCase } from "./cases/wide.js";
@@ -32,6 +33,7 @@ const CASES: Record<string, Case> = {
   latency: latencyCase,
   view: viewCase,
   viewmemory: viewMemoryCase,
+  runs: runsCase,
 };
 
 const args = process.argv.slice(2);

@@ -29,6 +29,8 @@ export interface Sizes {
   readRows: number;
   /** Seconds the writer runs in the flush-latency case. */
   latencySeconds: number;
+  /** Scalars each worker thread logs in the runs case. */
+  runThreadRows: number;
 }
 
 export const DEFAULT_SIZES: Sizes = {
@@ -44,6 +46,7 @@ export const DEFAULT_SIZES: Sizes = {
   memoryLargeBytes: 2 ** 30,
   readRows: 10_000_000,
   latencySeconds: 5,
+  runThreadRows: 5_000_000,
 };
 
 export const FULL_SIZES: Sizes = {
@@ -59,4 +62,5 @@ export const FULL_SIZES: Sizes = {
   memoryLargeBytes: 2 * 2 ** 30,
   readRows: 100_000_000,
   latencySeconds: 20,
+  runThreadRows: 20_000_000,
 };

@@ -33,4 +33,11 @@ export type { FollowedRows, FollowOptions, NestedArray, OpenOptions, Row, Rows }
 export { H5Reader } from "./read/reader.js";
 export type { LockHolder } from "./recovery/lock.js";
 export type { RecoveredDataset, RecoveryReport } from "./recovery/recover.js";
-export { H5Logger } from "./write/logger.js";
+export type { RunAggregate } from "./runs/aggregate.js";
+export type { RunSummary } from "./runs/folder.js";
+export type { RunFollowedRows } from "./runs/follow.js";
+export { H5Logger } from "./runs/h5logger.js";
+export type { RunWriterOptions } from "./runs/join.js";
+export type { RunRecoveryReport, WriterRecovery } from "./runs/recover.js";
+export type { RunOpenOptions, RunWriter, WriterSeries } from "./runs/run.js";
+export { H5Run } from "./runs/run.js";

@@ -13,6 +13,7 @@ test("the package exports exactly these names", () => {
     "H5Logger",
     "H5LoggerError",
     "H5Reader",
+    "H5Run",
     "HDF5Error",
     "InvalidNameError",
     "InvalidOptionError",
@@ -22,10 +23,20 @@ test("the package exports exactly these names", () => {
   ]);
 });
 
+/** Own and inherited property names, up to (not including) Function.prototype or Object.prototype. */
+function names(object: object): string[] {
+  const out = new Set<string>();
+  for (let o = object; o !== Function.prototype && o !== Object.prototype && o !== null; o = Object.getPrototypeOf(o)) {
+    for (const n of Object.getOwnPropertyNames(o)) out.add(n);
+  }
+  return [...out];
+}
+
 test("H5Logger has these static and instance members", () => {
-  const statics = Object.getOwnPropertyNames(h5logger.H5Logger).filter((n) => !["length", "name", "prototype"].includes(n));
-  assert.deepEqual(statics.sort(), ["open", "openSync", "recover"]);
-  const members = Object.getOwnPropertyNames(h5logger.H5Logger.prototype).filter((n) => n !== "constructor");
+  // The public H5Logger is write/logger.ts's with the run statics (runs/h5logger.ts): count both.
+  const statics = names(h5logger.H5Logger).filter((n) => !["length", "name", "prototype"].includes(n));
+  assert.deepEqual(statics.sort(), ["inRun", "open", "openRun", "openSync", "recover", "recoverRun"]);
+  const members = names(h5logger.H5Logger.prototype).filter((n) => n !== "constructor");
   assert.deepEqual(members.sort(), [
     "close",
     "closeForExit",
@@ -36,6 +47,25 @@ test("H5Logger has these static and instance members", () => {
     "open",
     "setAttrs",
     "step",
+  ]);
+});
+
+test("H5Run has these static and instance members", () => {
+  const statics = names(h5logger.H5Run).filter((n) => !["length", "name", "prototype"].includes(n));
+  assert.deepEqual(statics.sort(), ["isRun", "list", "open"]);
+  const members = names(h5logger.H5Run.prototype).filter((n) => n !== "constructor");
+  assert.deepEqual(members.sort(), [
+    "aggregate",
+    "attrs",
+    "close",
+    "follow",
+    "keys",
+    "open",
+    "reader",
+    "refresh",
+    "series",
+    "status",
+    "writers",
   ]);
 });
 

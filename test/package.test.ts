@@ -157,6 +157,19 @@ describe("the packed package in a new project", () => {
     });
   }
 
+  test("a run: the README's three workers, its run reader, and its h5py and xarray readers", (t) => {
+    for (const rank of [0, 1, 2]) ok(project, "node", ["out/run-worker.js", String(rank)]);
+    const read = ok(project, "node", ["out/run-reader.js"]).trim().split("\n");
+    assert.equal(read[0], "[ 'rank0', 'rank1', 'rank2' ] { batch: 64, lr: 0.01 }");
+    assert.equal(read[1], "1000 2.01 2 2.02 3");
+    assert.deepEqual(read.slice(2).sort(), ["rank0 0 1000", "rank1 0 1000", "rank2 0 1000"], "follow() gave each writer's rows once");
+    if (!have(t, "h5py")) return;
+    const index = ok(project, PYTHON, ["run-index.py"]).trim().split("\n");
+    assert.deepEqual(index, ["['rank0', 'rank1', 'rank2']", "0.01"]);
+    const xarray = ok(project, PYTHON, ["run-xarray.py"]).trim();
+    assert.equal(xarray, "1000 2.01");
+  });
+
   test("require() from CommonJS says the package is an ES module and how to load it", () => {
     const r = sh(project, "node", ["-e", 'require("h5logger")']);
     assert.notEqual(r.code, 0);

@@ -65,7 +65,9 @@ test("the page lists, draws, zooms and follows runs as they are written", { time
   });
   await page.goto(v.url);
   const draws = () => page.evaluate(() => (globalThis as unknown as Page).__h5view.draws);
-  const runs = (await (await fetch(`http://127.0.0.1:${v.port}/api/runs?token=${v.token}`)).json()) as { runs: { id: string; name: string }[] };
+  const runs = (await (await fetch(`http://127.0.0.1:${v.port}/api/runs?token=${v.token}`)).json()) as {
+    runs: { id: string; name: string }[];
+  };
   const id = (name: string) => runs.runs.find((r) => r.name === name)?.id as string;
 
   // The runs, with the live one marked; every series card; names as text.
@@ -124,7 +126,9 @@ test("the page lists, draws, zooms and follows runs as they are written", { time
   const late = new H5Logger(path.join(dir, "late.h5"));
   late.log("late/only", 3);
   late.close();
-  await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelectorAll("#runs li").length === 3, null, { timeout: 30_000 });
+  await page.waitForFunction(() => (globalThis as unknown as Page).document.querySelectorAll("#runs li").length === 3, null, {
+    timeout: 30_000,
+  });
   await page.locator('.card[data-series="late/only"]').waitFor();
 
   writer.process.stdin?.write("close\n");

@@ -42,7 +42,13 @@ function brute(values: Float64Array, r0: number, r1: number) {
 }
 
 /** Checks that hold for any answer: exact figures per bucket, buckets in order covering exactly the rows in [from, to]. */
-function checkAnswer(answer: SeriesAnswer, values: Float64Array, xs: Float64Array | null, from: number | undefined, to: number | undefined) {
+function checkAnswer(
+  answer: SeriesAnswer,
+  values: Float64Array,
+  xs: Float64Array | null,
+  from: number | undefined,
+  to: number | undefined,
+) {
   const b = answer.buckets;
   const xOf = (r: number) => (xs ? (xs[r] as number) : r);
   const inRange = (r: number) => (from === undefined || xOf(r) >= from) && (to === undefined || xOf(r) <= to);
@@ -58,7 +64,16 @@ function checkAnswer(answer: SeriesAnswer, values: Float64Array, xs: Float64Arra
     assert.equal(b.x1[i], xOf(r1));
     const ref = brute(values, r0, r1);
     assert.deepEqual(
-      { min: b.min[i], max: b.max[i], first: b.first[i], last: b.last[i], count: b.count[i], nan: b.nan[i], posInf: b.posInf[i], negInf: b.negInf[i] },
+      {
+        min: b.min[i],
+        max: b.max[i],
+        first: b.first[i],
+        last: b.last[i],
+        count: b.count[i],
+        nan: b.nan[i],
+        posInf: b.posInf[i],
+        negInf: b.negInf[i],
+      },
       ref,
       `bucket ${i} (rows ${r0}..${r1})`,
     );
@@ -82,29 +97,50 @@ const valuesArb = (maxLength: number) =>
 
 test("M4 on rows read directly equals brute force, for any range and bucket count (x = row)", async () => {
   await fc.assert(
-    fc.asyncProperty(valuesArb(3000), fc.integer({ min: 1, max: 400 }), fc.option(fc.double({ min: -50, max: 3100, noNaN: true })), fc.option(fc.double({ min: -50, max: 3100, noNaN: true })), async (values, buckets, a, b) => {
-      const [from, to] = a !== null && b !== null && b < a ? [b, a] : [a ?? undefined, b ?? undefined];
-      const answer = await querySeries({ key: "k", values: memoryColumn("v", values), x: null }, { buckets, from, to }, new PyramidCache());
-      assert.ok(answer.buckets.x0.length <= buckets);
-      checkAnswer(answer, values, null, from, to);
-    }),
+    fc.asyncProperty(
+      valuesArb(3000),
+      fc.integer({ min: 1, max: 400 }),
+      fc.option(fc.double({ min: -50, max: 3100, noNaN: true })),
+      fc.option(fc.double({ min: -50, max: 3100, noNaN: true })),
+      async (values, buckets, a, b) => {
+        const [from, to] = a !== null && b !== null && b < a ? [b, a] : [a ?? undefined, b ?? undefined];
+        const answer = await querySeries(
+          { key: "k", values: memoryColumn("v", values), x: null },
+          { buckets, from, to },
+          new PyramidCache(),
+        );
+        assert.ok(answer.buckets.x0.length <= buckets);
+        checkAnswer(answer, values, null, from, to);
+      },
+    ),
     { numRuns: 150 },
   );
 });
 
 test("M4 with a step column (non-decreasing, with repeats and gaps) equals brute force", async () => {
   await fc.assert(
-    fc.asyncProperty(valuesArb(3000), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 5 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), async (values, buckets, gap, p, q) => {
-      const steps = new Float64Array(values.length);
-      for (let i = 1; i < steps.length; i++) steps[i] = (steps[i - 1] as number) + ((i * 7) % 3 === 0 ? 0 : 1 + gap * (i % 5));
-      const span = (steps.at(-1) ?? 0) + 10;
-      const [from, to] = [Math.min(p, q) * span, Math.max(p, q) * span];
-      const cache = new PyramidCache();
-      const answer = await querySeries({ key: "k", values: memoryColumn("v", values), x: memoryColumn("s", steps) }, { buckets, from, to }, cache);
-      checkAnswer(answer, values, steps, from, to);
-      const whole = await querySeries({ key: "k", values: memoryColumn("v", values), x: memoryColumn("s", steps) }, { buckets }, cache);
-      checkAnswer(whole, values, steps, undefined, undefined);
-    }),
+    fc.asyncProperty(
+      valuesArb(3000),
+      fc.integer({ min: 1, max: 300 }),
+      fc.integer({ min: 0, max: 5 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      async (values, buckets, gap, p, q) => {
+        const steps = new Float64Array(values.length);
+        for (let i = 1; i < steps.length; i++) steps[i] = (steps[i - 1] as number) + ((i * 7) % 3 === 0 ? 0 : 1 + gap * (i % 5));
+        const span = (steps.at(-1) ?? 0) + 10;
+        const [from, to] = [Math.min(p, q) * span, Math.max(p, q) * span];
+        const cache = new PyramidCache();
+        const answer = await querySeries(
+          { key: "k", values: memoryColumn("v", values), x: memoryColumn("s", steps) },
+          { buckets, from, to },
+          cache,
+        );
+        checkAnswer(answer, values, steps, from, to);
+        const whole = await querySeries({ key: "k", values: memoryColumn("v", values), x: memoryColumn("s", steps) }, { buckets }, cache);
+        checkAnswer(whole, values, steps, undefined, undefined);
+      },
+    ),
     { numRuns: 100 },
   );
 });
@@ -125,23 +161,35 @@ test("M4 over pyramid blocks (wide views) equals brute force on the rows each bu
   const steps = Float64Array.from({ length: rows }, (_, i) => 10 * i + (i > 150_000 ? 1e6 : 0)); // a jump in steps
   const cache = new PyramidCache();
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: rows - 1 }), fc.integer({ min: 0, max: rows - 1 }), fc.boolean(), async (buckets, a, b, useSteps) => {
-      const [r0, r1] = [Math.min(a, b), Math.max(a, b)];
-      const xs = useSteps ? steps : null;
-      const from = xs ? (xs[r0] as number) : r0;
-      const to = xs ? (xs[r1] as number) : r1;
-      const src = { key: "wide", values: memoryColumn("v", values), x: xs ? memoryColumn("s", xs) : null };
-      const answer = await querySeries(src, { buckets, from, to, rawRows: 1000 }, cache);
-      checkAnswer(answer, values, xs, from, to);
-      if (r0 <= spike && spike <= r1) assert.equal(Math.max(...(answer.buckets.max as number[])), 1000, "the one-row spike shows");
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 60 }),
+      fc.integer({ min: 0, max: rows - 1 }),
+      fc.integer({ min: 0, max: rows - 1 }),
+      fc.boolean(),
+      async (buckets, a, b, useSteps) => {
+        const [r0, r1] = [Math.min(a, b), Math.max(a, b)];
+        const xs = useSteps ? steps : null;
+        const from = xs ? (xs[r0] as number) : r0;
+        const to = xs ? (xs[r1] as number) : r1;
+        const src = { key: "wide", values: memoryColumn("v", values), x: xs ? memoryColumn("s", xs) : null };
+        const answer = await querySeries(src, { buckets, from, to, rawRows: 1000 }, cache);
+        checkAnswer(answer, values, xs, from, to);
+        if (r0 <= spike && spike <= r1) assert.equal(Math.max(...(answer.buckets.max as number[])), 1000, "the one-row spike shows");
+      },
+    ),
     { numRuns: 60 },
   );
   // Fully zoomed out, 1,000 buckets over 300,000 rows through blocks: the spike is there.
   const all = await querySeries({ key: "wide", values: memoryColumn("v", values), x: null }, { buckets: 10, rawRows: 1000 }, cache);
   assert.equal(Math.max(...(all.buckets.max as number[])), 1000);
-  assert.equal(all.buckets.nan.reduce((s, n) => s + n, 0), 1);
-  assert.equal(all.buckets.negInf.reduce((s, n) => s + n, 0), 1);
+  assert.equal(
+    all.buckets.nan.reduce((s, n) => s + n, 0),
+    1,
+  );
+  assert.equal(
+    all.buckets.negInf.reduce((s, n) => s + n, 0),
+    1,
+  );
 });
 
 test("a series that grows: the pyramid is extended, and a shorter one (a replaced file) starts over", async () => {
@@ -160,8 +208,15 @@ test("a series that grows: the pyramid is extended, and a shorter one (a replace
 test("a step column that decreases (a resumed run): every row is bucketed by its x, none lost", async () => {
   const values = Float64Array.from({ length: 1000 }, (_, i) => i);
   const steps = Float64Array.from({ length: 1000 }, (_, i) => (i < 600 ? i : i - 300)); // steps 300..599 twice
-  const answer = await querySeries({ key: "r", values: memoryColumn("v", values), x: memoryColumn("s", steps) }, { buckets: 10 }, new PyramidCache());
+  const answer = await querySeries(
+    { key: "r", values: memoryColumn("v", values), x: memoryColumn("s", steps) },
+    { buckets: 10 },
+    new PyramidCache(),
+  );
   assert.equal(answer.monotone, false);
-  assert.equal(answer.buckets.count.reduce((s, n) => s + n, 0), 1000);
+  assert.equal(
+    answer.buckets.count.reduce((s, n) => s + n, 0),
+    1000,
+  );
   assert.equal(Math.max(...(answer.buckets.max as number[])), 999);
 });

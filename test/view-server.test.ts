@@ -17,7 +17,6 @@ import { CLI, fixture } from "./helpers/paths.js";
 import { tempDir } from "./helpers/interop.js";
 import { api, raw, viewer } from "./helpers/view.js";
 
-
 /** A folder with one good run (loss with steps and a spike, a NaN; attributes) and hostile files. */
 function folder(dir: string): { good: string; loss: number[] } {
   const good = path.join(dir, "good.h5");
@@ -48,7 +47,11 @@ function fingerprint(dir: string): Record<string, string> {
   for (const name of fs.readdirSync(dir).sort()) {
     const full = path.join(dir, name);
     const st = fs.lstatSync(full);
-    out[name] = st.isFile() ? `${st.size}:${st.mtimeMs}:${createHash("sha256").update(fs.readFileSync(full)).digest("hex")}` : st.isSymbolicLink() ? "link" : "dir";
+    out[name] = st.isFile()
+      ? `${st.size}:${st.mtimeMs}:${createHash("sha256").update(fs.readFileSync(full)).digest("hex")}`
+      : st.isSymbolicLink()
+        ? "link"
+        : "dir";
   }
   return out;
 }
@@ -97,7 +100,10 @@ test("the API answers from the files; malformed files show an error and never st
     negInf: [0],
   });
   // By step, over a range: steps are 2·row, so steps 100..200 are rows 50..100.
-  const ranged = await api<{ buckets: { x0: number[]; x1: number[]; count: number[] } }>(v, `/api/series?run=${good.id}&name=train/loss&x=step&from=100&to=200&buckets=1000`);
+  const ranged = await api<{ buckets: { x0: number[]; x1: number[]; count: number[] } }>(
+    v,
+    `/api/series?run=${good.id}&name=train/loss&x=step&from=100&to=200&buckets=1000`,
+  );
   assert.equal(ranged.body.buckets.x0[0], 100);
   assert.equal(ranged.body.buckets.x1.at(-1), 200);
   assert.equal(
@@ -144,7 +150,10 @@ test("a token on every request, a Host allow-list, GET and HEAD only, no CORS, a
     lookalike: await raw(v.port, `GET /api/runs?token=${v.token} HTTP/1.1\r\nHost: localhost.attacker.example`),
     noHost: await raw(v.port, `GET /api/runs?token=${v.token} HTTP/1.0`),
     post: await raw(v.port, `POST /api/runs?token=${v.token} HTTP/1.1\r\n${host}\r\nContent-Length: 0`),
-    options: await raw(v.port, `OPTIONS /api/runs?token=${v.token} HTTP/1.1\r\n${host}\r\nOrigin: http://attacker.example\r\nAccess-Control-Request-Method: GET`),
+    options: await raw(
+      v.port,
+      `OPTIONS /api/runs?token=${v.token} HTTP/1.1\r\n${host}\r\nOrigin: http://attacker.example\r\nAccess-Control-Request-Method: GET`,
+    ),
     cors: await raw(v.port, `GET /api/runs?token=${v.token} HTTP/1.1\r\n${host}\r\nOrigin: http://attacker.example`),
     head: await raw(v.port, `HEAD /api/runs?token=${v.token} HTTP/1.1\r\n${host}`),
   };
@@ -259,7 +268,10 @@ test("the event stream pushes new rows of a file being written, and new files in
   const v = await viewer(t, [dir]);
   const controller = new AbortController();
   t.after(() => controller.abort());
-  const res = await fetch(`http://127.0.0.1:${v.port}/api/events`, { headers: { Cookie: `h5logger_view_${v.port}=${v.token}` }, signal: controller.signal });
+  const res = await fetch(`http://127.0.0.1:${v.port}/api/events`, {
+    headers: { Cookie: `h5logger_view_${v.port}=${v.token}` },
+    signal: controller.signal,
+  });
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
   const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();

@@ -41,7 +41,10 @@ function close(actual: number, expected: number, what: string): void {
 }
 
 const values = fc.array(
-  fc.oneof({ weight: 15, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Infinity, -Infinity) }),
+  fc.oneof(
+    { weight: 15, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) },
+    { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Infinity, -Infinity) },
+  ),
   { maxLength: 500 },
 );
 const weight = fc.oneof(fc.constantFrom(0, 0.6, 0.99, 0.999), fc.double({ min: 0, max: 0.999, noNaN: true }));
@@ -82,21 +85,27 @@ test("smoothed buckets are computed on every row: zoomed in (from a checkpoint) 
   const column: Column = { name: "v", length: rows, read: (s, e) => ys.slice(s, e) };
   const cache = new PyramidCache();
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: rows - 1 }), fc.integer({ min: 0, max: rows - 1 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(0.6, 0.9), async (a, b, buckets, w) => {
-      const smoothed = reference(ys, w);
-      const [from, to] = [Math.min(a, b), Math.max(a, b)];
-      const answer = await querySeries({ key: "s", values: column, x: null }, { buckets, from, to, smooth: w, rawRows: 2000 }, cache);
-      const bk = answer.buckets;
-      for (let i = 0; i < bk.x0.length; i++) {
-        const part = smoothed.slice(bk.row0[i] as number, (bk.row1[i] as number) + 1).filter(Number.isFinite);
-        close(bk.min[i] as number, Math.min(...part), `bucket ${i} min`);
-        close(bk.max[i] as number, Math.max(...part), `bucket ${i} max`);
-        close(bk.first[i] as number, part[0] as number, `bucket ${i} first`);
-        close(bk.last[i] as number, part.at(-1) as number, `bucket ${i} last`);
-      }
-      assert.equal(bk.row0[0], from);
-      assert.equal(bk.row1.at(-1), to);
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: rows - 1 }),
+      fc.integer({ min: 0, max: rows - 1 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.constantFrom(0.6, 0.9),
+      async (a, b, buckets, w) => {
+        const smoothed = reference(ys, w);
+        const [from, to] = [Math.min(a, b), Math.max(a, b)];
+        const answer = await querySeries({ key: "s", values: column, x: null }, { buckets, from, to, smooth: w, rawRows: 2000 }, cache);
+        const bk = answer.buckets;
+        for (let i = 0; i < bk.x0.length; i++) {
+          const part = smoothed.slice(bk.row0[i] as number, (bk.row1[i] as number) + 1).filter(Number.isFinite);
+          close(bk.min[i] as number, Math.min(...part), `bucket ${i} min`);
+          close(bk.max[i] as number, Math.max(...part), `bucket ${i} max`);
+          close(bk.first[i] as number, part[0] as number, `bucket ${i} first`);
+          close(bk.last[i] as number, part.at(-1) as number, `bucket ${i} last`);
+        }
+        assert.equal(bk.row0[0], from);
+        assert.equal(bk.row1.at(-1), to);
+      },
+    ),
     { numRuns: 40 },
   );
 });

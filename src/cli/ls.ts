@@ -26,7 +26,7 @@ export interface Listing {
   last?: unknown;
 }
 
-function listing(view: DatasetView): Listing {
+export function listing(view: DatasetView): Listing {
   const scalar = view.shape.length === 0;
   const entry: Listing = {
     name: view.name,
@@ -49,6 +49,11 @@ async function list(reader: H5Reader, json: boolean, io: Io): Promise<void> {
     await write(io.stdout, `${JSON.stringify(jsonable({ file: reader.filename, attributes, datasets: entries }), null, 2)}\n`);
     return;
   }
+  await write(io.stdout, listingTable(entries, attributes, io));
+}
+
+/** The table of datasets, then the attributes, as `ls` prints them (run-ls.ts too). */
+export function listingTable(entries: Listing[], attributes: Record<string, unknown>, io: Io): string {
   const s = style(io.color);
   const rows = entries.map((e) => [
     e.name,
@@ -76,16 +81,21 @@ async function list(reader: H5Reader, json: boolean, io: Io): Promise<void> {
     const width = Math.max(...names.map((n) => n.length));
     for (const name of names) out += `  ${name.padEnd(width)}  ${JSON.stringify(jsonable(attributes[name]))}\n`;
   }
-  await write(io.stdout, out);
+  return out;
 }
 
 export const ls: Command = {
   name: "ls",
   summary: "every dataset: rows, row shape, dtype, bytes on disk, last value; file attributes",
   help: `Usage: h5logger ls FILE [--json]
+       h5logger ls RUN | LOGDIR [--json]
 
 Every dataset of FILE with its rows, row shape, dtype, bytes on disk and, for a series of
 scalars, its last value; then the file's attributes. Works while the file is written.
+
+A run folder RUN (each writer's file in it, see "Runs" in the README): each writer and its
+state (live, closed, crashed, unreadable), every writer's datasets as WRITER/NAME, and the
+run's attributes. A folder of runs LOGDIR: its runs, with their writers.
 
 Options:
   --json         one JSON document instead of a table

@@ -13,6 +13,7 @@ import { type Command, type Io, UsageError } from "./command.js";
 import { exportCommand } from "./export.js";
 import { ls } from "./ls.js";
 import { recoverCommand } from "./recover.js";
+import { runCommand } from "./run-commands.js";
 import { show } from "./show.js";
 import { stats } from "./stats.js";
 import { useColor } from "./style.js";
@@ -28,6 +29,8 @@ function toolHelp(): string {
   return `Usage: h5logger <command> FILE [options]
 
 Look at, follow, summarise, export and recover HDF5 log files (h5logger's or any other's).
+ls, tail, stats, export and recover also take a run folder (each writer's file in it), and
+ls a folder of runs.
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
@@ -55,7 +58,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(command.help);
     return 0;
   }
-  return command.run(values, positionals, io);
+  return runCommand(command.name, values, positionals, io) ?? command.run(values, positionals, io);
 }
 
 /** The package's version, from its package.json (two folders up from dist/cli/). */

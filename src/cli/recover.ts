@@ -10,8 +10,8 @@ import { type Command, fileArgument, type Io, UsageError, write } from "./comman
 import { formatBytes, plural } from "./format.js";
 import { style } from "./style.js";
 
-function describe(report: RecoveryReport, io: Io): string {
-  const s = style(io.color);
+/** What recovery did to a file, one line each; none when the file was closed properly. */
+export function whatWasDone(report: RecoveryReport): string[] {
   const done: string[] = [];
   if (report.rolledBack && report.rolledBack.restoredBytes + report.rolledBack.cutBytes > 0) {
     done.push(
@@ -26,6 +26,12 @@ function describe(report: RecoveryReport, io: Io): string {
   if (report.zeroFilled > 0) done.push(`filled the file up to its recorded end (${formatBytes(report.zeroFilled)})`);
   if (report.endAddressRaised > 0) done.push(`raised the recorded end of the file by ${formatBytes(report.endAddressRaised)}`);
   for (const t of report.trimmed) done.push(`dropped ${plural(t.from - t.to, "unmatched row")} of ${t.name}`);
+  return done;
+}
+
+function describe(report: RecoveryReport, io: Io): string {
+  const s = style(io.color);
+  const done = whatWasDone(report);
   let out =
     done.length === 0
       ? `${report.file}: nothing to recover, the file was closed properly\n`
@@ -44,12 +50,17 @@ export const recoverCommand: Command = {
   name: "recover",
   summary: "recover a file whose writer crashed, and say what it holds",
   help: `Usage: h5logger recover FILE [--json]
+       h5logger recover RUN [--json]
 
 Makes a file whose writer was killed readable by every HDF5 tool again, without HDF5's
 tools: undoes a flush the crash cut short (from the writer's journal, FILE.journal), clears
 HDF5's "open for write" flags (as h5clear -s does), removes the dead writer's lock, then
 lists the datasets and their rows. Refuses while a writer still holds the file. Harmless on
 a file that was closed properly.
+
+A run folder RUN: recovers every writer's file whose writer crashed, leaves files still
+being written alone, and brings the run's index.h5 up to date; fails (exit 1) if a writer's
+file could not be recovered, after recovering the others.
 
 Options:
   --json         the report as JSON

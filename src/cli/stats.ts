@@ -96,7 +96,7 @@ export function sparkline(values: readonly number[], min: number, max: number): 
     .join("");
 }
 
-async function report(all: SeriesStats[], json: boolean, io: Io): Promise<void> {
+export async function report(all: SeriesStats[], json: boolean, io: Io): Promise<void> {
   if (json) {
     await write(io.stdout, `${JSON.stringify(all.map(jsonable), null, 2)}\n`);
     return;
@@ -131,11 +131,17 @@ export const stats: Command = {
   name: "stats",
   summary: "count, NaNs, min, max, mean, std, last and a sparkline of each series",
   help: `Usage: h5logger stats FILE [NAME...] [--json] [--width N]
+       h5logger stats RUN [NAME...] [--json] [--width N]
 
 For each series NAME (default: every dataset but step/time companions): rows, NaN rows, min,
 max, mean, standard deviation (population, as numpy's default), last value and a sparkline
 of its course (the mean of each of N equal stretches), in one streaming pass over the rows.
 Series of arrays or strings get their row count and last value only.
+
+A run folder RUN: each writer's series as WRITER/NAME (NAME selects a series in every writer
+that has it, WRITER/NAME one writer's), and after them the aggregate across writers as
+*/NAME: every writer's values pooled (count, NaNs, min, max, mean, std), the mean across
+writers at the last step, and a sparkline of that mean per step.
 
 Options:
   --json         a JSON array instead of a table

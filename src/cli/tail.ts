@@ -14,7 +14,7 @@ import { style } from "./style.js";
 const BLOCK_ROWS = 4096;
 
 /** Prints rows with their index, and a `==> name <==` header whenever the series changes (as tail does for several files). */
-class Printer {
+export class Printer {
   #current: string | null = null;
   readonly #headers: boolean;
   readonly #io: Io;
@@ -81,6 +81,7 @@ export const tailCommand: Command = {
   name: "tail",
   summary: "last rows of each series; -f follows a file while it is written",
   help: `Usage: h5logger tail FILE [NAME...] [-n N] [-f]
+       h5logger tail RUN [NAME...] [-n N] [-f]
 
 The last N rows of each series NAME (default: every dataset but step/time companions), each
 with its index; a "==> NAME <==" header before the rows of each series when there are several.
@@ -89,6 +90,11 @@ With -f, then prints rows as a writer appends them, like tail -f, until Ctrl-C o
 writer closes the file. Works on a file written with concurrent readers on (SWMR) and on one
 written without (each flush is read from a private copy), and when started before the writer:
 it waits for the file.
+
+A run folder RUN: each writer's series under a "==> WRITER/NAME <==" header; NAME selects a
+series in every writer that has it, WRITER/NAME one writer's. With -f, writers that join
+later are followed from their first row, until every writer has closed its file; a run
+folder that does not exist yet is waited for when written with a trailing /.
 
 Options:
   -n, --lines N  rows of each series to print first (default 10)

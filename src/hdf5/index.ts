@@ -34,3 +34,4 @@ export {
   startSwmrWrite,
   type WriteObserver,
 } from "./file.js";
+export { createExternalLink, type ExternalLink, externalLinks } from "./links.js";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from "node:timers/promises";
 import type { Rows } from "./dataset-view.js";
 import type { H5Reader } from "./reader.js";
 
@@ -61,7 +61,12 @@ export async function* followRows(reader: H5Reader, plan: FollowPlan): AsyncGene
         yield { name, start, rows: view.slice(start, end) };
       }
     }
-    if (behind) continue;
+    if (behind) {
+      // Still behind: go on at once, but let the event loop turn (an async generator resumes in
+      // microtasks, so a reader that keeps catching up would otherwise starve its process's I/O).
+      await yieldToEventLoop();
+      continue;
+    }
     writerSeen ||= reader.live;
     if ((writerSeen || !plan.waitForWriter) && !wasLive && !reader.live) return;
     try {
