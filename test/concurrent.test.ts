@@ -35,7 +35,7 @@ const JOIN_AFTER = 500;
 const LAG_BOUNDS = { median: FLUSH_EVERY + POLL_EVERY + 500, max: FLUSH_EVERY + POLL_EVERY + 1500 };
 const END_BOUND = 2 * POLL_EVERY + 1000;
 const STRINGS_MESSAGE =
-  "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
+  'variable-length strings cannot be logged with concurrent readers: HDF5\'s SWMR mode does not support variable-length data; declare the dataset with a length in bytes ({ dtype: "string", maxBytes: 64 }) to store fixed-length strings, or log strings to a file without concurrent readers';
 
 function nodeFixture(t: TestContext, script: string, ...args: string[]): Child {
   return startNode(fixture(script), args, { test: t, stdin: true });

@@ -114,7 +114,7 @@ describe("dataset declarations", () => {
     assert.deepEqual(normaliseDeclaration("a", { attrs: { unit: "s" } }), { attrs: { unit: "s" } });
     invalid(
       () => normaliseDeclaration("img", { dtyp: "uint8" }),
-      /^datasets\.img: unknown option "dtyp"; known options are dtype, shape, attrs$/,
+      /^datasets\.img: unknown option "dtyp"; known options are dtype, shape, maxBytes, compression, attrs$/,
     );
     invalid(
       () => normaliseDeclaration("img", { shape: [28, -1] }),

@@ -15,11 +15,14 @@ import {
   typedArrayDtype,
 } from "./dtype.js";
 import { InvalidValueError } from "./errors.js";
+import { fixedLengthProblem } from "./strings.js";
 
 /** A row's element type and shape (`[]` for a scalar). */
 export interface RowSpec {
   readonly dtype: Dtype;
   readonly rowShape: readonly number[];
+  /** Strings only: each is stored in this many bytes of UTF-8 (fixed-length); variable-length when absent. */
+  readonly maxBytes?: number;
 }
 
 /** An n-dimensional row given as a flat buffer in row-major (C) order. */
@@ -127,7 +130,7 @@ export function encodeRow(dataset: string, spec: RowSpec, value: unknown, target
   const { dtype, rowShape } = spec;
   if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" || typeof value === "string") {
     if (rowShape.length !== 0) throw shapeMismatch(dataset, spec, []);
-    writeElement(dataset, dtype, value, target, offset);
+    writeElement(dataset, dtype, value, target, offset, spec.maxBytes);
     return;
   }
   const arrayDtype = typedArrayDtype(value);
@@ -175,7 +178,7 @@ export function encodeRow(dataset: string, spec: RowSpec, value: unknown, target
   throw new InvalidValueError(dataset, unsupported(value));
 }
 
-function writeElement(dataset: string, dtype: Dtype, value: unknown, target: RowBuffer, offset: number): void {
+function writeElement(dataset: string, dtype: Dtype, value: unknown, target: RowBuffer, offset: number, maxBytes?: number): void {
   if (dtype === "string") {
     if (typeof value !== "string") throw new InvalidValueError(dataset, `got ${describe(value)}; this dataset holds strings`);
     // HDF5 variable-length strings end at the first NUL: storing one would silently cut the string short.
@@ -184,6 +187,8 @@ function writeElement(dataset: string, dtype: Dtype, value: unknown, target: Row
     // A lone surrogate has no UTF-8 form: it would be stored as U+FFFD, silently changing the string.
     if (/\p{Cs}/u.test(value))
       throw new InvalidValueError(dataset, "got a string that is not valid Unicode (a lone surrogate half), which UTF-8 cannot store");
+    const problem = maxBytes === undefined ? null : fixedLengthProblem(value, maxBytes);
+    if (problem) throw new InvalidValueError(dataset, problem);
     (target as string[])[offset] = value;
     return;
   }

@@ -2,6 +2,12 @@
  * What a new column looks like: its dtype and row shape (from the value, a declaration or an
  * existing dataset), whether an existing dataset can take its rows, and its chunk and batch sizes.
  *
+ * The chunk rule (FORMAT.md): a dataset's chunk holds the rows it has when it is created, at
+ * least {@link MIN_CHUNK_BYTES} and at most `chunkBytes`. HDF5 allocates whole chunks, so a
+ * dataset then takes at most its rows plus max(its rows, 2 KiB) on disk, whatever it grows to;
+ * and a fast series, which fills its batch or a flush interval before it is created, gets
+ * full-size chunks (small ones cost time per chunk: BENCHMARKS.md).
+ *
  * @module
  */
 
@@ -20,13 +26,41 @@ import type { ColumnLayout, Companions } from "./column.js";
 const BATCH_BYTES = 1024 * 1024;
 
 /**
+ * The smallest chunk (unless one row is larger): what a short or slow series costs on disk
+ * beyond its rows. With ~0.8 KiB of HDF5 metadata per dataset, a 3-row series takes ~3 KiB.
+ */
+export const MIN_CHUNK_BYTES = 2048;
+
+/** Bytes one row takes in the file (variable-length strings: their 16-byte heap references). */
+export function fileRowBytes(spec: RowSpec): number {
+  const elements = spec.rowShape.reduce((a, b) => a * Math.max(1, b), 1);
+  const size = spec.dtype === "string" ? (spec.maxBytes ?? 16) : dtypeSize(spec.dtype);
+  return Math.max(1, elements * size);
+}
+
+/**
+ * Rows per chunk for rows of `rowBytes` bytes, given the rows the dataset holds when it is
+ * created; `null` when it is created before its first row (declared up front), which gets the
+ * largest chunk, as nothing tells its rate.
+ */
+export function chunkRowsFor(rowBytes: number, rowsKnown: number | null, maxChunkBytes: number): number {
+  const most = Math.max(1, Math.floor(maxChunkBytes / rowBytes));
+  if (rowsKnown === null || rowsKnown <= 0) return most;
+  const least = Math.min(most, Math.max(1, Math.floor(MIN_CHUNK_BYTES / rowBytes)));
+  return Math.min(most, Math.max(least, rowsKnown));
+}
+
+/**
  * An existing dataset keeps its dtype when the value's dtype was only inferred: rows are then
  * checked against the stored dtype one by one, so 5 goes into an int64 dataset and 0.5 does not.
  */
 export function storedDtype(file: hdf5.FileHandle, name: string, spec: RowSpec): RowSpec {
   if (hdf5.objectKind(file, hdf5Path(name)) !== "dataset") return spec;
-  const stored = hdf5.datasetInfo(file, hdf5Path(name)).dtype;
-  return stored === null || stored === spec.dtype ? spec : { dtype: stored, rowShape: spec.rowShape };
+  const info = hdf5.datasetInfo(file, hdf5Path(name));
+  // A fixed-length string dataset keeps its length too.
+  const maxBytes = info.fixedStringSize > 0 ? { maxBytes: info.fixedStringSize } : {};
+  if (info.dtype === null || (info.dtype === spec.dtype && info.fixedStringSize === 0)) return spec;
+  return { dtype: info.dtype, rowShape: spec.rowShape, ...maxBytes };
 }
 
 /** The row spec of a first value, with what a declaration fixes taking precedence. */
@@ -34,21 +68,23 @@ export function specFor(name: string, value: unknown, declared: NormalisedDeclar
   const inferred = inferRowSpec(name, value);
   const dtype = declared.dtype ?? inferred.dtype;
   const rowShape = declared.rowShape ?? inferred.rowShape;
+  const maxBytes = dtype === "string" && declared.maxBytes !== undefined ? { maxBytes: declared.maxBytes } : {};
   if (declared.rowRank !== undefined && rowShape.length !== declared.rowRank) {
     throw new InvalidValueError(
       name,
       `declared with rank ${declared.rowRank + 1}, so rows need ${declared.rowRank} dimensions; got ${formatShape(inferred.rowShape)}`,
     );
   }
-  return { dtype, rowShape };
+  return { dtype, rowShape, ...maxBytes };
 }
 
-/** Check that an existing dataset can take our rows; returns its row count. */
-export function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSpec): number {
+/** Check that an existing dataset can take our rows; returns its row count and rows per chunk. */
+export function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSpec): { rows: number; chunkRows: number } {
   const info = hdf5.datasetInfo(file, hdf5Path(name));
   const where = `${name} (existing dataset)`;
   if (info.dtype === null) throw new InvalidValueError(where, `stored type ${info.storedType} is not one h5logger appends to`);
   if (info.dtype !== spec.dtype) throw new InvalidValueError(where, `holds ${info.dtype}, but the value is ${spec.dtype}`);
+  if (info.dtype === "string") checkStrings(where, info, spec);
   if (info.shape.length === 0 || info.maxshape[0] !== null || info.chunks === null) {
     throw new InvalidValueError(
       where,
@@ -58,11 +94,25 @@ export function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSp
   const rowShape = info.shape.slice(1);
   // Declared by rank only: empty and growable along every axis, so the first row sets the shape.
   const shapeOpen = info.shape[0] === 0 && info.maxshape.slice(1).every((d) => d === null) && rowShape.every((d) => d === 0);
-  if (shapeOpen && rowShape.length === spec.rowShape.length) return 0;
+  const chunkRows = info.chunks[0] ?? 1;
+  if (shapeOpen && rowShape.length === spec.rowShape.length) return { rows: 0, chunkRows };
   if (rowShape.length !== spec.rowShape.length || rowShape.some((d, i) => d !== spec.rowShape[i])) {
     throw new InvalidValueError(where, `row shape ${formatShape(spec.rowShape)} does not match its row shape ${formatShape(rowShape)}`);
   }
-  return info.shape[0] as number;
+  return { rows: info.shape[0] as number, chunkRows };
+}
+
+/** Strings go into a string dataset of the same kind: fixed-length UTF-8 of the same length, or variable-length. */
+function checkStrings(where: string, info: hdf5.DatasetInfo, spec: RowSpec): void {
+  const fixed = info.fixedStringSize;
+  if (fixed > 0 && !info.utf8) throw new InvalidValueError(where, `holds ASCII strings (${info.storedType}); h5logger appends UTF-8 only`);
+  if (fixed > 0 && spec.maxBytes !== fixed)
+    throw new InvalidValueError(
+      where,
+      `holds fixed-length strings of ${fixed} bytes (${info.storedType}); declare it with maxBytes: ${fixed}`,
+    );
+  if (fixed === 0 && spec.maxBytes !== undefined)
+    throw new InvalidValueError(where, `holds variable-length strings, so it cannot take maxBytes: ${spec.maxBytes}`);
 }
 
 /** An existing dataset keeps the companions it has; asking for one it lacks would misalign rows. */
@@ -84,17 +134,30 @@ export function existingCompanions(file: hdf5.FileHandle, name: string, wanted: 
   return found;
 }
 
-/** Chunk and batch sizes for rows of this spec. */
-export function layoutFor(spec: RowSpec, options: ResolvedOptions): ColumnLayout {
-  const rowBytes = Math.max(
-    1,
-    spec.rowShape.reduce((a, b) => a * Math.max(1, b), 1) * (spec.dtype === "string" ? 16 : dtypeSize(spec.dtype)),
-  );
-  const chunkRows = Math.max(1, Math.floor(options.chunkBytes / rowBytes));
-  const budget = Math.min(BATCH_BYTES, options.maxBufferBytes);
-  // Whole chunks per batch when a chunk fits the budget, so appends rewrite no partial chunk.
+/**
+ * Chunk and batch sizes for rows of this spec, and its compression (the declaration's, else
+ * the logger's; never for variable-length strings, whose text HDF5 does not compress). Until
+ * the dataset is created, `chunkRows` is the largest it may get ({@link withChunkRows} settles it).
+ */
+export function layoutFor(spec: RowSpec, options: ResolvedOptions, declared?: NormalisedDeclaration): ColumnLayout {
+  const variableStrings = spec.dtype === "string" && spec.maxBytes === undefined;
+  const deflate = variableStrings ? null : declared?.compression !== undefined ? declared.compression : options.compression;
+  const layout = {
+    chunkRows: 0,
+    batchRows: 0,
+    batchBytes: Math.min(BATCH_BYTES, options.maxBufferBytes),
+    maxChunkBytes: options.chunkBytes,
+    deflate,
+  };
+  return withChunkRows(layout, fileRowBytes(spec), chunkRowsFor(fileRowBytes(spec), null, options.chunkBytes));
+}
+
+/** The layout once the dataset's chunk holds `chunkRows` rows: batches of whole chunks where a chunk fits the budget. */
+export function withChunkRows(layout: ColumnLayout, rowBytes: number, chunkRows: number): ColumnLayout {
+  const budget = layout.batchBytes;
+  // Whole chunks per batch, so appends of full batches rewrite no partial chunk.
   const batchRows = Math.max(1, Math.floor(budget / rowBytes / chunkRows) * chunkRows || Math.floor(budget / rowBytes));
-  return { chunkRows, batchRows, batchBytes: budget };
+  return { ...layout, chunkRows, batchRows };
 }
 
 /**
@@ -135,6 +198,7 @@ export function checkDeclaration(file: hdf5.FileHandle, name: string, declaratio
       `declared with rank ${declaration.rowRank + 1}, but it has rank ${info.shape.length}`,
     );
   }
-  checkAppendable(file, name, { dtype: declaration.dtype, rowShape });
+  const maxBytes = declaration.maxBytes === undefined ? {} : { maxBytes: declaration.maxBytes };
+  checkAppendable(file, name, { dtype: declaration.dtype, rowShape, ...maxBytes });
   return true;
 }
