@@ -29,6 +29,11 @@ export interface Sizes {
   readRows: number;
   /** Seconds the writer runs in the flush-latency case. */
   latencySeconds: number;
+  /** Names of 3 rows each whose file size is measured. */
+  diskNames: number[];
+  /** 64×64 uint8 images, and float64 scalars, logged with and without compression. */
+  compressedImages: number;
+  compressedFloats: number;
 }
 
 export const DEFAULT_SIZES: Sizes = {
@@ -44,6 +49,9 @@ export const DEFAULT_SIZES: Sizes = {
   memoryLargeBytes: 2 ** 30,
   readRows: 10_000_000,
   latencySeconds: 5,
+  diskNames: [1_000],
+  compressedImages: 10_000,
+  compressedFloats: 2_000_000,
 };
 
 export const FULL_SIZES: Sizes = {
@@ -59,4 +67,7 @@ export const FULL_SIZES: Sizes = {
   memoryLargeBytes: 2 * 2 ** 30,
   readRows: 100_000_000,
   latencySeconds: 20,
+  diskNames: [1_000, 10_000],
+  compressedImages: 50_000,
+  compressedFloats: 10_000_000,
 };

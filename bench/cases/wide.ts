@@ -26,10 +26,10 @@ export function wideNames(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `layer${Math.floor(i / METRICS.length)}/${METRICS[i % METRICS.length]}`);
 }
 
-/** Log every name once per step; returns milliseconds. */
-export function logWide(file: string, names: readonly string[], steps: number): number {
+/** Log every name once per step; returns milliseconds. `Logger`: another build's H5Logger (see cases/before.ts). */
+export function logWide(file: string, names: readonly string[], steps: number, Logger: typeof H5Logger = H5Logger): number {
   const t0 = now();
-  const logger = new H5Logger(file, { replaceIfExists: true });
+  const logger = new Logger(file, { replaceIfExists: true });
   for (let step = 0; step < steps; step++) {
     for (let n = 0; n < names.length; n++) logger.log(names[n] as string, step + n * 1e-3);
   }

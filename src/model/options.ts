@@ -257,6 +257,8 @@ export function normaliseDeclaration(name: string, declaration: unknown): Normal
       );
     }
     out.maxBytes = d.maxBytes as number;
+    // Strings are scalars: with their length known, the dataset can be created up front (as concurrent readers need).
+    if (d.shape === undefined) out.rowShape = [];
   }
   const compression = compressionLevel(`${what}.compression`, d.compression);
   if (compression !== undefined) {

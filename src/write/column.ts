@@ -10,7 +10,7 @@ import { arrayTypeFor, type TypedArray, typedArrayDtype } from "../model/dtype.j
 import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 import type { MemoryBudget } from "./budget.js";
 import { encodeRow, type RowBuffer, type RowSpec, rowSize, type ShapedRow } from "../model/rows.js";
-import { chunkRowsFor, fileRowBytes, withChunkRows } from "./plan.js";
+import { chunkRowsFor, fileRowBytes, withChunkRows } from "./chunks.js";
 import { linkCompanions } from "./scales.js";
 
 /** How a column's rows are laid out in the file and in memory. */

@@ -13,16 +13,8 @@ import { type NormalisedDeclaration, type ResolvedOptions, STRINGS_UNDER_SWMR } 
 import type { RowSpec } from "../model/rows.js";
 import type { MemoryBudget } from "./budget.js";
 import { Column, type Companions, createCompanion } from "./column.js";
-import {
-  checkAppendable,
-  checkDeclaration,
-  existingCompanions,
-  fileRowBytes,
-  layoutFor,
-  specFor,
-  storedDtype,
-  withChunkRows,
-} from "./plan.js";
+import { fileRowBytes, withChunkRows } from "./chunks.js";
+import { checkAppendable, checkDeclaration, existingCompanions, layoutFor, specFor, storedDtype } from "./plan.js";
 import { linkCompanions } from "./scales.js";
 import type { FlushedRows } from "./shrink.js";
 

@@ -2,11 +2,7 @@
  * What a new column looks like: its dtype and row shape (from the value, a declaration or an
  * existing dataset), whether an existing dataset can take its rows, and its chunk and batch sizes.
  *
- * The chunk rule (FORMAT.md): a dataset's chunk holds the rows it has when it is created, at
- * least {@link MIN_CHUNK_BYTES} and at most `chunkBytes`. HDF5 allocates whole chunks, so a
- * dataset then takes at most its rows plus max(its rows, 2 KiB) on disk, whatever it grows to;
- * and a fast series, which fills its batch or a flush interval before it is created, gets
- * full-size chunks (small ones cost time per chunk: BENCHMARKS.md).
+ * The chunk rule itself is in chunks.ts.
  *
  * @module
  */
@@ -14,41 +10,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as hdf5 from "../hdf5/index.js";
-import { dtypeSize } from "../model/dtype.js";
 import { InvalidNameError, InvalidValueError } from "../model/errors.js";
 import { withExtension } from "../model/filename.js";
 import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 import type { NormalisedDeclaration, ResolvedOptions } from "../model/options.js";
 import { formatShape, inferRowSpec, type RowSpec } from "../model/rows.js";
+import { chunkRowsFor, fileRowBytes, withChunkRows } from "./chunks.js";
 import type { ColumnLayout, Companions } from "./column.js";
 
 /** Batches larger than this gain nothing measurable and only hold memory. */
 const BATCH_BYTES = 1024 * 1024;
-
-/**
- * The smallest chunk (unless one row is larger): what a short or slow series costs on disk
- * beyond its rows. With ~0.8 KiB of HDF5 metadata per dataset, a 3-row series takes ~3 KiB.
- */
-export const MIN_CHUNK_BYTES = 2048;
-
-/** Bytes one row takes in the file (variable-length strings: their 16-byte heap references). */
-export function fileRowBytes(spec: RowSpec): number {
-  const elements = spec.rowShape.reduce((a, b) => a * Math.max(1, b), 1);
-  const size = spec.dtype === "string" ? (spec.maxBytes ?? 16) : dtypeSize(spec.dtype);
-  return Math.max(1, elements * size);
-}
-
-/**
- * Rows per chunk for rows of `rowBytes` bytes, given the rows the dataset holds when it is
- * created; `null` when it is created before its first row (declared up front), which gets the
- * largest chunk, as nothing tells its rate.
- */
-export function chunkRowsFor(rowBytes: number, rowsKnown: number | null, maxChunkBytes: number): number {
-  const most = Math.max(1, Math.floor(maxChunkBytes / rowBytes));
-  if (rowsKnown === null || rowsKnown <= 0) return most;
-  const least = Math.min(most, Math.max(1, Math.floor(MIN_CHUNK_BYTES / rowBytes)));
-  return Math.min(most, Math.max(least, rowsKnown));
-}
 
 /**
  * An existing dataset keeps its dtype when the value's dtype was only inferred: rows are then
@@ -150,14 +121,6 @@ export function layoutFor(spec: RowSpec, options: ResolvedOptions, declared?: No
     deflate,
   };
   return withChunkRows(layout, fileRowBytes(spec), chunkRowsFor(fileRowBytes(spec), null, options.chunkBytes));
-}
-
-/** The layout once the dataset's chunk holds `chunkRows` rows: batches of whole chunks where a chunk fits the budget. */
-export function withChunkRows(layout: ColumnLayout, rowBytes: number, chunkRows: number): ColumnLayout {
-  const budget = layout.batchBytes;
-  // Whole chunks per batch, so appends of full batches rewrite no partial chunk.
-  const batchRows = Math.max(1, Math.floor(budget / rowBytes / chunkRows) * chunkRows || Math.floor(budget / rowBytes));
-  return { ...layout, chunkRows, batchRows };
 }
 
 /**
