@@ -32,13 +32,16 @@ export async function beforeCase(sizes: Sizes, tmp: TempDir, against: string): P
   const out: Result[] = [];
   for (const c of cases) {
     const times = { ours: [] as number[], theirs: [] as number[] };
+    const cpu = { ours: [] as number[], theirs: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate who goes first, as the machine's load drifts.
       const order = round % 2 === 0 ? (["ours", "theirs"] as const) : (["theirs", "ours"] as const);
       for (const side of order) {
         const library = side === "ours" ? ours : theirs;
-        const { ms } = await runChild<{ ms: number[] }>("speed", [c.kind, library, tmp.file(`before-${side}`), String(sizes.reps), c.size]);
+        const args = [c.kind, library, tmp.file(`before-${side}`), String(sizes.reps), c.size];
+        const { ms, cpuMs } = await runChild<{ ms: number[]; cpuMs: number[] }>("speed", args);
         times[side].push(...ms);
+        cpu[side].push(...cpuMs);
       }
     }
     const oursNs = nsPerCall(median(times.ours), c.calls);
@@ -51,10 +54,14 @@ export async function beforeCase(sizes: Sizes, tmp: TempDir, against: string): P
       ratio: theirsNs.value / oursNs.value,
       target: `≥ ${(1 / WITHIN).toFixed(2)}× (within 10 %)`,
       met: slower <= WITHIN,
-      note: `${ROUNDS} alternating rounds of a fresh process per side, ${sizes.reps} runs each, median of all; ours ${fmt(times.ours, c.calls)}, ${commit} ${fmt(times.theirs, c.calls)} ns/call`,
+      note: `${ROUNDS} alternating rounds of a fresh process per side, ${sizes.reps} runs each, median of all; range ours ${fmt(times.ours, c.calls)}, ${commit} ${fmt(times.theirs, c.calls)} ns/call; by CPU time (user + system, all threads) ours ${cpuNs(cpu.ours, c.calls)}, ${commit} ${cpuNs(cpu.theirs, c.calls)} ns/call`,
     });
   }
   return out;
+}
+
+function cpuNs(ms: number[], calls: number): string {
+  return ((median(ms) * 1e6) / calls).toFixed(1);
 }
 
 function fmt(ms: number[], calls: number): string {
