@@ -238,7 +238,7 @@ export class Column {
 
   /**
    * Create the dataset (and its companions, its dimension scale) in the file if it is not there
-   * yet; its chunk holds the rows buffered now (see plan.ts).
+   * yet; its chunk holds the rows buffered now (see chunks.ts).
    */
   create(file: hdf5.FileHandle): void {
     if (this.created) {

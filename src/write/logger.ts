@@ -130,7 +130,7 @@ export class H5Logger implements Disposable {
     }
     column.push(value, this.#step, column.companions.time ? nowSeconds() : 0);
     if (column.full || this.#budget.over) this.#writeOut(column);
-    if (this.#schedule.due()) this.#flushScheduled();
+    if (this.#schedule.due()) this.#flush(true);
   }
 
   // The first log of a name, or a log with options: kept out of log() so the common call stays small.
@@ -159,7 +159,7 @@ export class H5Logger implements Disposable {
     }
     if (column.full || this.#budget.over) this.#writeOut(column);
     if (isNew && this.#columns.all.length === this.#options.nDatasets) this.enableConcurrentReaders();
-    if (this.#schedule.due()) this.#flushScheduled();
+    if (this.#schedule.due()) this.#flush(true);
   }
 
   /** A step given for a dataset without a step column: add the column while that is possible, else refuse. */
@@ -221,15 +221,11 @@ export class H5Logger implements Disposable {
   }
 
   /**
-   * The flush `flushEvery` asks for. A dataset's chunk size comes from the rows it has when it
-   * is created (plan.ts), so a dataset whose first row is younger than half a flush interval
-   * is not created yet: its rate would be unknown. Its rows go at its own deadline, one
+   * `scheduled`: the flush `flushEvery` asks for. A dataset's chunk size comes from the rows it
+   * has when it is created (chunks.ts), so such a flush leaves a dataset whose first row is
+   * younger than half a flush interval, whose rate is unknown yet, for its own deadline: one
    * interval after its first row, so no row waits longer than `flushEvery`.
    */
-  #flushScheduled(): void {
-    this.#flush(true);
-  }
-
   #flush(scheduled: boolean): void {
     if (this.#state !== "open") this.#refuse();
     const now = performance.now();
@@ -379,7 +375,7 @@ export class H5Logger implements Disposable {
   #flushFromTimer(): void {
     if (this.#state !== "open") return;
     try {
-      this.#flushScheduled();
+      this.#flush(true);
     } catch {
       // No caller to throw to from a timer: the next call (log, flush or close) reports it.
       this.#failureUnreported = true;
