@@ -6,8 +6,35 @@
  *
  * @module
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { FileHandle } from "./file.js";
 import { call, check, Module } from "./runtime.js";
+import { H5S_UNLIMITED, TYPE_SPECS } from "./types.js";
+
+/**
+ * The first scale attached in a process runs enough of HDF5's WebAssembly for V8 to compile it
+ * anew (tier-up), which then stalls the event loop for 50-300 ms (measured on a busy 2-core VM;
+ * none with --liftoff-only): a logger's first flush came late by that much. Attaching one scale
+ * in a scratch file at load, and yielding once, takes that stall here instead.
+ */
+async function warmUp(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-scales-"));
+  try {
+    const id = Module.open(path.join(dir, "warm.h5"), Module.H5F_ACC_TRUNC, false, Module.H5F_LIBVER_V110, Module.H5F_LIBVER_V110);
+    const metadata = { ...TYPE_SPECS.float64, littleEndian: true, shape: [0n], maxshape: [H5S_UNLIMITED], chunks: [16n] };
+    Module.create_dataset(id, "/x", 0n, metadata as never);
+    Module.create_dataset(id, "/x.step", 0n, metadata as never);
+    Module.set_scale(id, "/x.step", "x.step");
+    Module.attach_scale(id, "/x", "/x.step", 0);
+    Module.close_file(id);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+await warmUp();
 
 /** Make a dataset a dimension scale called `name` (its `NAME` attribute). */
 export function makeScale(file: FileHandle, path: string, name: string): void {
