@@ -1,13 +1,18 @@
 /**
- * `npm run bench [-- --full] [-- --json] [-- --only=scalars,wide]`: every case of issue 4 and
- * its baselines, in one run, with a table of case, ours, baseline, ratio, target and whether
- * it holds. Small sizes by default; `--full` uses the issue's sizes.
+ * `npm run bench [-- --full] [-- --json] [-- --only=scalars,wide] [-- --against=DIR]`: every
+ * case of issues 4 and 14 and their baselines, in one run, with a table of case, ours,
+ * baseline, ratio, target and whether it holds. Small sizes by default; `--full` uses the
+ * issue's sizes. `--against=DIR` adds the scalars and wide loops of another checkout's build
+ * (an earlier commit), run alternately with ours (cases/before.ts).
  *
  * @module
  */
 
 import os from "node:os";
 import { largeArraysCase, smallArraysCase } from "./cases/arrays.js";
+import { beforeCase } from "./cases/before.js";
+import { compressionCase } from "./cases/compression.js";
+import { diskCase } from "./cases/disk.js";
 import { latencyCase } from "./cases/latency.js";
 import { memoryCase } from "./cases/memory.js";
 import { readingCase } from "./cases/reading.js";
@@ -34,6 +39,8 @@ const CASES: Record<string, Case> = {
   view: viewCase,
   viewmemory: viewMemoryCase,
   runs: runsCase,
+  disk: diskCase,
+  compression: compressionCase,
 };
 
 const args = process.argv.slice(2);
@@ -43,9 +50,12 @@ const only = args
   .find((a) => a.startsWith("--only="))
   ?.slice("--only=".length)
   .split(",");
-const unknown = args.filter((a) => a !== "--full" && a !== "--json" && !a.startsWith("--only="));
+// A build of an earlier commit to compare the scalars and wide loops with, in this run.
+const against = args.find((a) => a.startsWith("--against="))?.slice("--against=".length);
+if (against !== undefined) CASES.before = (sizes, tmp) => beforeCase(sizes, tmp, against);
+const unknown = args.filter((a) => a !== "--full" && a !== "--json" && !a.startsWith("--only=") && !a.startsWith("--against="));
 if (unknown.length > 0 || only?.some((c) => !(c in CASES))) {
-  console.error(`usage: npm run bench -- [--full] [--json] [--only=${Object.keys(CASES).join(",")}]`);
+  console.error(`usage: npm run bench -- [--full] [--json] [--only=${Object.keys(CASES).join(",")},before] [--against=DIR]`);
   process.exit(2);
 }
 

@@ -31,6 +31,11 @@ export interface Sizes {
   latencySeconds: number;
   /** Scalars each worker thread logs in the runs case. */
   runThreadRows: number;
+  /** Names of 3 rows each whose file size is measured. */
+  diskNames: number[];
+  /** 64×64 uint8 images, and float64 scalars, logged with and without compression. */
+  compressedImages: number;
+  compressedFloats: number;
 }
 
 export const DEFAULT_SIZES: Sizes = {
@@ -47,6 +52,9 @@ export const DEFAULT_SIZES: Sizes = {
   readRows: 10_000_000,
   latencySeconds: 5,
   runThreadRows: 5_000_000,
+  diskNames: [1_000],
+  compressedImages: 10_000,
+  compressedFloats: 2_000_000,
 };
 
 export const FULL_SIZES: Sizes = {
@@ -63,4 +71,7 @@ export const FULL_SIZES: Sizes = {
   readRows: 100_000_000,
   latencySeconds: 20,
   runThreadRows: 20_000_000,
+  diskNames: [1_000, 10_000],
+  compressedImages: 50_000,
+  compressedFloats: 10_000_000,
 };

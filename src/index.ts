@@ -26,7 +26,7 @@ export {
   isH5LoggerError,
   LockedError,
 } from "./model/errors.js";
-export type { AttributeInput, DatasetDeclaration, H5LoggerOptions, LogOptions } from "./model/options.js";
+export type { AttributeInput, Compression, DatasetDeclaration, H5LoggerOptions, LogOptions } from "./model/options.js";
 export type { ShapedRow } from "./model/rows.js";
 export { DatasetView } from "./read/dataset-view.js";
 export type { FollowedRows, FollowOptions, NestedArray, OpenOptions, Row, Rows } from "./read/reader.js";

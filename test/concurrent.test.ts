@@ -30,7 +30,7 @@ const WRITE_SECONDS = 2.5;
 const LAG_EXPECTED = { median: FLUSH_EVERY + POLL_EVERY, max: FLUSH_EVERY + 2 * POLL_EVERY };
 const END_EXPECTED = 2 * POLL_EVERY;
 const STRINGS_MESSAGE =
-  "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
+  'variable-length strings cannot be logged with concurrent readers: HDF5\'s SWMR mode does not support variable-length data; declare the dataset with a length in bytes ({ dtype: "string", maxBytes: 64 }) to store fixed-length strings, or log strings to a file without concurrent readers';
 
 function nodeFixture(t: TestContext, script: string, ...args: string[]): Child {
   return startNode(fixture(script), args, { test: t, stdin: true });

@@ -114,7 +114,7 @@ describe("dataset declarations", () => {
     assert.deepEqual(normaliseDeclaration("a", { attrs: { unit: "s" } }), { attrs: { unit: "s" } });
     invalid(
       () => normaliseDeclaration("img", { dtyp: "uint8" }),
-      /^datasets\.img: unknown option "dtyp"; known options are dtype, shape, attrs$/,
+      /^datasets\.img: unknown option "dtyp"; known options are dtype, shape, maxBytes, compression, attrs$/,
     );
     invalid(
       () => normaliseDeclaration("img", { shape: [28, -1] }),
@@ -124,6 +124,54 @@ describe("dataset declarations", () => {
     invalid(() => normaliseDeclaration("img", { dtype: "float16" }), /^datasets\.img: unknown dtype "float16"/);
     invalid(() => normaliseDeclaration("img", null), "datasets.img: expected { dtype, shape } or [rank, dtype], got null");
     invalid(() => normaliseDeclaration("img", "uint8"), 'datasets.img: expected { dtype, shape } or [rank, dtype], got "uint8"');
+  });
+
+  test("fixed-length strings: maxBytes, for strings only, a whole number of bytes; scalar rows", () => {
+    assert.deepEqual(normaliseDeclaration("note", { dtype: "string", maxBytes: 64 }), { dtype: "string", maxBytes: 64, rowShape: [] });
+    invalid(
+      () => normaliseDeclaration("n", { dtype: "int", maxBytes: 8 }),
+      'datasets.n.maxBytes is for strings: declare dtype: "string" with it',
+    );
+    invalid(() => normaliseDeclaration("n", { maxBytes: 8 }), 'datasets.n.maxBytes is for strings: declare dtype: "string" with it');
+    for (const bad of [0, -1, 1.5, "8", 2 ** 20 + 1])
+      invalid(
+        () => normaliseDeclaration("n", { dtype: "str", maxBytes: bad }),
+        /^datasets\.n\.maxBytes must be a whole number of bytes from 1 to 1048576, got /,
+      );
+    // With concurrent readers, fixed-length strings are welcome; variable-length ones are not.
+    assert.equal(resolveOptions({ concurrentReaders: true, datasets: { note: { dtype: "string", maxBytes: 8 } } }).datasets.size, 1);
+  });
+
+  test("compression: gzip at h5py's level 4, a level from 1 to 9, or false; not for variable-length strings", () => {
+    assert.equal(resolveOptions({}).compression, null);
+    assert.equal(resolveOptions({ compression: "gzip" }).compression, 4);
+    assert.equal(resolveOptions({ compression: { gzip: 1 } }).compression, 1);
+    assert.equal(resolveOptions({ compression: false }).compression, null);
+    assert.deepEqual(normaliseDeclaration("img", { dtype: "uint8", compression: { gzip: 9 } }), { dtype: "uint8", compression: 9 });
+    assert.deepEqual(normaliseDeclaration("img", { compression: false }), { compression: null });
+    const expected = 'compression must be "gzip", { gzip: LEVEL } with LEVEL an integer from 1 to 9, or false; got ';
+    for (const [bad, shown] of [
+      ["zip", '"zip"'],
+      [true, "true"],
+      [{ gzip: 0 }, '{"gzip":0}'],
+      [{ gzip: 10 }, '{"gzip":10}'],
+      [{ gzip: 1.5 }, '{"gzip":1.5}'],
+      [{ zstd: 3 }, '{"zstd":3}'],
+      [{ gzip: 1, shuffle: true }, '{"gzip":1,"shuffle":true}'],
+    ] as const) {
+      invalid(() => resolveOptions({ compression: bad }), `${expected}${shown}`);
+      invalid(() => normaliseDeclaration("img", { compression: bad }), `datasets.img.${expected}${shown}`);
+    }
+    invalid(
+      () => normaliseDeclaration("note", { dtype: "string", compression: "gzip" }),
+      /^datasets\.note\.compression needs fixed-length strings: give maxBytes too/,
+    );
+    assert.deepEqual(normaliseDeclaration("note", { dtype: "string", maxBytes: 8, compression: "gzip" }), {
+      dtype: "string",
+      maxBytes: 8,
+      rowShape: [],
+      compression: 4,
+    });
   });
 
   test("a bad declaration fails the whole options check", () => {

@@ -129,6 +129,9 @@ describe("the packed package in a new project", () => {
     assert.equal(py[1], "['step 0' 'step 1' 'step 2' 'step 3' 'step 4']");
     assert.equal(py[2], "[ True False  True False  True]");
     assert.equal(py[3], "0.01 False");
+    if (!have(t, "xarray")) return;
+    const scales = ok(project, PYTHON, ["scales.py"]).trim().split("\n");
+    assert.deepEqual(scales, ["['loss.step']", "0.3333333333333333"]);
   });
 
   for (const way of ["declared", "enable", "counted"]) {

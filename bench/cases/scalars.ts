@@ -7,17 +7,14 @@
 import { H5Logger } from "../../src/index.js";
 import { perCallAppends } from "../baselines/per-call.js";
 import { type PinoFlavour, pinoLines } from "../baselines/pino.js";
-import { median, now, repeat, type TempDir } from "../measure.js";
+import { scalarLoop } from "../loops.js";
+import { median, repeat, type TempDir } from "../measure.js";
 import { nsPerCall, type Result } from "../result.js";
 import type { Sizes } from "../sizes.js";
 
 /** Our scalar loop; returns milliseconds. */
 export function logScalars(file: string, calls: number): number {
-  const t0 = now();
-  const logger = new H5Logger(file, { replaceIfExists: true });
-  for (let i = 0; i < calls; i++) logger.log("loss", i * 0.001);
-  logger.close();
-  return now() - t0;
+  return scalarLoop(H5Logger, file, calls);
 }
 
 export async function scalarsCase(sizes: Sizes, tmp: TempDir): Promise<Result[]> {

@@ -189,7 +189,9 @@ type PageGlobals = { __h5view: { draws: { name: string; rows: number; at: number
 async function latency(mode: "swmr" | "plain", seconds: number, tmp: TempDir): Promise<Result> {
   const dir = fs.mkdtempSync(path.join(tmp.dir, "view-live-"));
   const file = path.join(dir, "live.h5");
-  const writer = spawn(process.execPath, [compiledChild("view-writer"), file, mode, "3600", "200", "1"], { stdio: ["ignore", "pipe", "inherit"] });
+  const writer = spawn(process.execPath, [compiledChild("view-writer"), file, mode, "3600", "200", "1"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const flushes: { rows: number; at: number }[] = [];
   let ready!: () => void;
   const isReady = new Promise<void>((r) => {
@@ -211,13 +213,24 @@ async function latency(mode: "swmr" | "plain", seconds: number, tmp: TempDir): P
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-bench-chromium-"));
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   try {
     const page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(`${server.base}/?token=${server.cookie.split("=")[1]}`);
     // Functions, not strings: the page's Content-Security-Policy forbids evaluating strings.
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__h5view.draws.some((d) => d.name === "train/loss"), null, { timeout: 60_000 });
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__h5view.draws.some((d) => d.name === "train/loss"), null, {
+      timeout: 60_000,
+    });
     const from = Date.now() + 500;
     await sleep(seconds * 1000);
     writer.kill("SIGTERM"); // the logger closes the file on SIGTERM
@@ -281,7 +294,9 @@ async function manySeries(rowsEach: number, tmp: TempDir): Promise<Result> {
 async function growing(seconds: number, tmp: TempDir): Promise<Result> {
   const dir = fs.mkdtempSync(path.join(tmp.dir, "view-grow-"));
   const file = path.join(dir, "grow.h5");
-  const writer = spawn(process.execPath, [compiledChild("view-writer"), file, "swmr", String(seconds), "100", "2000"], { stdio: ["ignore", "ignore", "inherit"] });
+  const writer = spawn(process.execPath, [compiledChild("view-writer"), file, "swmr", String(seconds), "100", "2000"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const ended = new Promise((r) => writer.once("exit", r));
   await sleep(1000);
   const server = await startServer([dir]);
@@ -317,7 +332,6 @@ async function growing(seconds: number, tmp: TempDir): Promise<Result> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
-
 
 /** Answers on a long series, and flush-to-screen latency. */
 export async function viewCase(sizes: Sizes, tmp: TempDir): Promise<Result[]> {

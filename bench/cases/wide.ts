@@ -4,37 +4,16 @@
  * @module
  */
 import { H5Logger } from "../../src/index.js";
-import { median, now, repeat, type TempDir } from "../measure.js";
+import { wideLoop, wideNames } from "../loops.js";
+import { median, repeat, type TempDir } from "../measure.js";
 import { nsPerCall, type Result } from "../result.js";
 import type { Sizes } from "../sizes.js";
 
-const METRICS = [
-  "grad_norm",
-  "weight_norm",
-  "update_ratio",
-  "act_mean",
-  "act_std",
-  "lr_scale",
-  "loss_share",
-  "sparsity",
-  "max_abs",
-  "min_abs",
-];
-
-/** `count` names: `layer0/grad_norm`, `layer0/weight_norm`, ..., ten per layer. */
-export function wideNames(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `layer${Math.floor(i / METRICS.length)}/${METRICS[i % METRICS.length]}`);
-}
+export { wideNames } from "../loops.js";
 
 /** Log every name once per step; returns milliseconds. */
 export function logWide(file: string, names: readonly string[], steps: number): number {
-  const t0 = now();
-  const logger = new H5Logger(file, { replaceIfExists: true });
-  for (let step = 0; step < steps; step++) {
-    for (let n = 0; n < names.length; n++) logger.log(names[n] as string, step + n * 1e-3);
-  }
-  logger.close();
-  return now() - t0;
+  return wideLoop(H5Logger, file, names, steps);
 }
 
 export async function wideCase(sizes: Sizes, tmp: TempDir): Promise<Result[]> {

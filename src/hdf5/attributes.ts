@@ -49,14 +49,20 @@ function readList(file: FileHandle, objectPath: string, names: readonly string[]
   return Array.isArray(value) ? (value as string[]) : [String(value)];
 }
 
-/** Every user attribute of a group or dataset, as it was set: JSON parsed back, booleans as booleans. */
+/**
+ * Every user attribute of a group or dataset, as it was set: JSON parsed back, booleans as
+ * booleans. HDF5's dimension-scale links are left out (DatasetView.scales says what they say).
+ */
 export function readAttributes(file: FileHandle, objectPath: string): Record<string, unknown> {
   const names = readAttributeNames(file, objectPath);
   const json = new Set(readList(file, objectPath, names, JSON_LIST));
   const bool = new Set(readList(file, objectPath, names, BOOL_LIST));
+  const scale = names.includes("CLASS") && readAttribute(file, objectPath, "CLASS") === "DIMENSION_SCALE";
   const out: Record<string, unknown> = {};
   for (const name of names) {
     if (isReservedAttribute(name)) continue;
+    if (name === "DIMENSION_LIST" || name === "REFERENCE_LIST" || name === "DIMENSION_LABELS") continue;
+    if (scale && (name === "CLASS" || name === "NAME")) continue;
     const value = readAttribute(file, objectPath, name);
     if (json.has(name) && typeof value === "string") out[name] = parseJson(value);
     else if (bool.has(name) && (typeof value === "number" || typeof value === "bigint")) out[name] = value !== 0 && value !== 0n;

@@ -9,11 +9,10 @@ import { arrayTypeFor, type Dtype } from "../model/dtype.js";
 import { HDF5Error } from "../model/errors.js";
 import type { FileHandle } from "./file.js";
 import { call, check, Module } from "./runtime.js";
-import { describeType, H5S_UNLIMITED, H5T_STRING, TYPE_SPECS, type TypeMetadata } from "./types.js";
+import { describeType, fixedStringSpec, H5S_UNLIMITED, H5T_STRING, isUtf8, STR_SPACEPAD, TYPE_SPECS, type TypeMetadata } from "./types.js";
 import { readAttribute, readAttributeNames, writeAttribute } from "./attribute-io.js";
 import { scratch } from "./scratch.js";
-
-const CSET_ASCII = 0;
+import { copyVariableLength, decodeFixedLength, encodeFixedLength } from "./strings.js";
 
 /** What the file says about one dataset. */
 export interface DatasetInfo {
@@ -29,8 +28,18 @@ export interface DatasetInfo {
   variableLengthString: boolean;
   /** Bytes of a fixed-length string element (`|S10` gives 10); 0 for every other type. */
   fixedStringSize: number;
-  /** For strings: whether the type says ASCII (h5py's `string_dtype("ascii")`) rather than UTF-8. */
-  asciiStrings: boolean;
+  /** A fixed-length string type that HDF5 calls space-padded (readers drop trailing spaces). */
+  spacePadded: boolean;
+  /** A string type in UTF-8 (else ASCII); false for other types. */
+  utf8: boolean;
+}
+
+/** How a new dataset stores its elements, besides its dtype and chunks. */
+export interface StorageOptions {
+  /** Deflate (gzip) level 1-9, or null for no filter. @default null */
+  deflate?: number | null;
+  /** For strings: each a fixed-length field of this many bytes of UTF-8; variable-length when absent. */
+  stringBytes?: number;
 }
 
 /** What sits at a path: a group, a dataset, something else, or nothing. */
@@ -95,9 +104,12 @@ export function createDataset(
   dtype: Dtype,
   row: { rowShape: readonly number[] } | { rowRank: number },
   chunkRows: number,
+  storage: StorageOptions = {},
 ): void {
   ensureParentGroups(file, path);
-  const spec = TYPE_SPECS[dtype];
+  const spec = dtype === "string" && storage.stringBytes ? fixedStringSpec(storage.stringBytes) : TYPE_SPECS[dtype];
+  // h5wasm hands the filter to HDF5 as H5Pset_filter(id, MANDATORY, [level]): 1 is deflate.
+  const deflate = storage.deflate ?? null;
   const known = "rowShape" in row;
   const dims = known ? row.rowShape.map(BigInt) : Array.from({ length: row.rowRank }, () => 0n);
   const metadata = {
@@ -107,8 +119,8 @@ export function createDataset(
     maxshape: [H5S_UNLIMITED, ...(known ? dims : dims.map(() => H5S_UNLIMITED))],
     // HDF5 rejects zero-sized chunk dimensions; a row with a zero-length axis still needs a chunk.
     chunks: [BigInt(chunkRows), ...(known ? dims.map((n) => (n > 0n ? n : 1n)) : dims.map(() => 64n))],
-    compression: 0,
-    compression_opts: [],
+    compression: deflate === null ? 0 : 1,
+    compression_opts: deflate === null ? [] : [deflate],
     track_order: false,
   };
   call(`cannot create dataset ${path}`, () => {
@@ -156,7 +168,8 @@ export function firstNonGroup(file: FileHandle, path: string): string | null {
 
 /**
  * Append `rows` rows after the first `oldRows` rows of a dataset: grow it, then write the rows.
- * `data` is the rows' elements, flat, in the dataset's own element type (strings for strings).
+ * `data` is the rows' elements, flat, in the dataset's own element type (strings for strings;
+ * `stringBytes` for a fixed-length string dataset, each string checked to fit).
  */
 export function appendRows(
   file: FileHandle,
@@ -165,6 +178,7 @@ export function appendRows(
   oldRows: number,
   rows: number,
   data: ArrayBufferView | readonly string[],
+  stringBytes?: number,
 ): void {
   if (rows === 0) return;
   const newShape = [BigInt(oldRows + rows), ...rowShape.map(BigInt)];
@@ -172,7 +186,11 @@ export function appendRows(
   const count = [BigInt(rows), ...rowShape.map(BigInt)];
   const offset = [BigInt(oldRows), ...rowShape.map(() => 0n)];
   const strides = count.map(() => 1n);
-  const pointer = ArrayBuffer.isView(data) ? copyBytes(data) : copyStrings(data);
+  const pointer = ArrayBuffer.isView(data)
+    ? copyBytes(data)
+    : stringBytes
+      ? copyBytes(encodeFixedLength(data, stringBytes))
+      : copyVariableLength(data);
   check(`cannot write rows of ${path}`, () => Module.set_dataset_data(file.id, path, count, offset, strides, BigInt(pointer)));
 }
 
@@ -186,26 +204,6 @@ function copyBytes(data: ArrayBufferView): number {
   const pointer = scratch(data.byteLength);
   Module.HEAPU8.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pointer);
   return pointer;
-}
-
-// Variable-length strings are written as an array of char* into the wasm heap (wasm32: 4-byte pointers).
-function copyStrings(data: readonly string[]): number {
-  const encoder = new TextEncoder();
-  const encoded = data.map((s) => encoder.encode(s));
-  const pointerBytes = 4 * encoded.length;
-  const total = pointerBytes + encoded.reduce((sum, e) => sum + e.length + 1, 0);
-  const base = scratch(total);
-  const heap = Module.HEAPU8;
-  const pointers = new Uint32Array(encoded.length);
-  let cursor = base + pointerBytes;
-  encoded.forEach((bytes, i) => {
-    pointers[i] = cursor;
-    heap.set(bytes, cursor);
-    heap[cursor + bytes.length] = 0;
-    cursor += bytes.length + 1;
-  });
-  heap.set(new Uint8Array(pointers.buffer), base);
-  return base;
 }
 
 /** Read what the file says about a dataset. */
@@ -227,7 +225,8 @@ export function datasetInfo(file: FileHandle, path: string): DatasetInfo {
     elementSize: m.size,
     variableLengthString: m.type === H5T_STRING && m.vlen,
     fixedStringSize: m.type === H5T_STRING && !m.vlen ? m.size : 0,
-    asciiStrings: m.type === H5T_STRING && (m as { cset?: number }).cset === CSET_ASCII,
+    spacePadded: m.type === H5T_STRING && !m.vlen && m.strpad === STR_SPACEPAD,
+    utf8: m.type === H5T_STRING && isUtf8(m as unknown as TypeMetadata),
   };
 }
 
@@ -257,11 +256,8 @@ export function readRows(file: FileHandle, path: string, info: DatasetInfo, star
   const scalar = info.shape.length === 0; // a rank-0 dataset: one value, read whole
   const elements = scalar ? 1 : rows * perRow;
   const fixedString = info.fixedStringSize > 0;
-  if (info.dtype === null && !fixedString)
-    throw new HDF5Error(`cannot read ${path}: its type (${info.storedType}) is not one h5logger reads`);
-  if (elements === 0) {
-    return info.dtype === "string" || fixedString ? [] : new (arrayTypeFor(info.dtype ?? "float64"))(0);
-  }
+  if (info.dtype === null) throw new HDF5Error(`cannot read ${path}: its type (${info.storedType}) is not one h5logger reads`);
+  if (elements === 0) return info.dtype === "string" ? [] : new (arrayTypeFor(info.dtype))(0);
   const count = scalar ? null : [BigInt(rows), ...rowShape.map(BigInt)];
   const offset = scalar ? null : [BigInt(start), ...rowShape.map(() => 0n)];
   const strides = count?.map(() => 1n) ?? null;
@@ -272,28 +268,16 @@ export function readRows(file: FileHandle, path: string, info: DatasetInfo, star
     check(`cannot read rows ${start}..${end} of ${path}`, () =>
       Module.get_dataset_data(file.id, path, count, offset, strides, BigInt(ptr)),
     );
+    if (fixedString) return decodeFixedLength(Module.HEAPU8.subarray(ptr, ptr + bytes), info.fixedStringSize, info.spacePadded);
     if (info.dtype === "string") {
       const pointers = new Uint32Array(Module.HEAPU8.buffer, ptr, elements);
       const out = Array.from(pointers, (p) => Module.UTF8ToString(p));
       Module.reclaim_vlen_memory_count(file.id, path, "", BigInt(ptr), count ?? []);
       return out;
     }
-    if (fixedString) return fixedStrings(Module.HEAPU8.subarray(ptr, ptr + bytes), info.fixedStringSize);
     const copy = Module.HEAPU8.slice(ptr, ptr + bytes);
-    return new (arrayTypeFor(info.dtype ?? "float64"))(copy.buffer);
+    return new (arrayTypeFor(info.dtype))(copy.buffer);
   } finally {
     Module._free(ptr);
   }
-}
-
-/** Fixed-length strings, one every `size` bytes, cut at the first NUL (as h5py reads them). */
-function fixedStrings(bytes: Uint8Array, size: number): string[] {
-  const decoder = new TextDecoder();
-  const out: string[] = [];
-  for (let at = 0; at < bytes.length; at += size) {
-    const field = bytes.subarray(at, at + size);
-    const nul = field.indexOf(0);
-    out.push(decoder.decode(nul < 0 ? field : field.subarray(0, nul)));
-  }
-  return out;
 }

@@ -18,9 +18,11 @@ export {
   objectKind,
   readRows,
   resizeRows,
+  type StorageOptions,
   storageBytes,
 } from "./dataset.js";
 export { summariseHdf5Error } from "./errors.js";
+export { attachedScales, attachScale, detachScale, dropScale, isScale, makeScale } from "./scales.js";
 export {
   closeFile,
   createFile,

@@ -37,6 +37,14 @@ export const TYPE_SPECS: Record<Dtype, TypeSpec> = {
   string: { type: H5T_STRING, size: 4, signed: false, vlen: true, cset: CSET_UTF8 },
 };
 
+/**
+ * A fixed-length UTF-8 string of `bytes` bytes. h5wasm builds it from Fortran's string type,
+ * so HDF5 calls it space-padded; we pad with NUL bytes, which every reader stops at (see FORMAT.md).
+ */
+export function fixedStringSpec(bytes: number): TypeSpec {
+  return { type: H5T_STRING, size: bytes, signed: false, vlen: false, cset: CSET_UTF8 };
+}
+
 /** HDF5's type classes that h5logger neither writes nor reads, by name. */
 export const TYPE_CLASS_NAMES: Record<number, string> = {
   2: "time",
@@ -56,7 +64,17 @@ export interface TypeMetadata {
   signed: boolean;
   littleEndian: boolean;
   vlen: boolean;
+  cset?: number;
+  /** HDF5's string padding: 0 null-terminated, 1 null-padded, 2 space-padded. */
+  strpad?: number;
   enum_type?: { type: number; members?: Record<string, number> };
+}
+
+/** HDF5's H5T_STR_SPACEPAD. */
+export const STR_SPACEPAD = 2;
+/** Whether a string type is UTF-8 (else ASCII). */
+export function isUtf8(m: TypeMetadata): boolean {
+  return m.cset === CSET_UTF8;
 }
 
 /** Our dtype for a stored type (null when h5logger does not read it), and numpy's name for it. */
@@ -73,6 +91,6 @@ export function describeType(m: TypeMetadata): { dtype: Dtype | null; storedType
     const isBool = Object.keys(members).length === 2 && members.FALSE === 0 && members.TRUE === 1;
     return isBool ? { dtype: "bool", storedType: "bool" } : { dtype: null, storedType: `enum(${storedType})` };
   }
-  if (m.type === H5T_STRING) return { dtype: m.vlen ? "string" : null, storedType: m.vlen ? "str" : `|S${m.size}` };
+  if (m.type === H5T_STRING) return { dtype: "string", storedType: m.vlen ? "str" : `|S${m.size}` };
   return { dtype: null, storedType: TYPE_CLASS_NAMES[m.type] ?? `class ${m.type}` };
 }

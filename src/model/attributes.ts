@@ -30,6 +30,11 @@ export const BOOL_LIST = "h5logger_bool";
 /** Marks a uint8 dataset as boolean (see FORMAT.md). */
 export const DTYPE_ATTRIBUTE = "h5logger_dtype";
 const RESERVED = new Set([JSON_LIST, BOOL_LIST, DTYPE_ATTRIBUTE]);
+/**
+ * Attributes through which HDF5's dimension scales link datasets (see FORMAT.md): setting one
+ * would break the link, or make a dataset look like a scale.
+ */
+export const SCALE_ATTRIBUTES: ReadonlySet<string> = new Set(["CLASS", "DIMENSION_LIST", "REFERENCE_LIST", "DIMENSION_LABELS"]);
 
 /** Whether an attribute name is h5logger's own. */
 export function isReservedAttribute(name: string): boolean {
@@ -55,6 +60,8 @@ function isFlat(value: readonly unknown[], type: "number" | "string"): boolean {
 function encodeAttribute(objectPath: string, name: string, value: AttributeInput): EncodedAttribute {
   const where = `attribute ${JSON.stringify(name)}`;
   if (name === "" || RESERVED.has(name)) throw new InvalidValueError(objectPath, `${where}: the name is reserved or empty`);
+  if (SCALE_ATTRIBUTES.has(name))
+    throw new InvalidValueError(objectPath, `${where}: the name is HDF5's, which links dimension scales and datasets with it`);
   if (name.includes("\0")) throw new InvalidValueError(objectPath, `${where}: the name contains a NUL character`);
   if (typeof value === "bigint") {
     // Stored as int64: a bigint outside its range would wrap around silently.

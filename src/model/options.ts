@@ -22,13 +22,29 @@ export type DatasetDeclaration =
   | {
       dtype?: Dtype | "float" | "int" | "uint" | "str" | "boolean" | "double";
       shape?: readonly number[];
+      /**
+       * Strings only: store each string in this many bytes of UTF-8 (HDF5's fixed-length
+       * strings, which concurrent readers allow); a longer string is refused.
+       */
+      maxBytes?: number;
+      /** Compression of this dataset and its companions, instead of the logger's `compression`. */
+      compression?: Compression;
       attrs?: Record<string, AttributeInput>;
     }
   | readonly [number, string];
 
-/** Why strings and concurrent readers do not mix. */
-export const STRINGS_UNDER_SWMR =
-  "strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; log strings to a file without concurrent readers";
+/**
+ * Compression of a dataset's chunks: `"gzip"` (deflate at level {@link DEFAULT_GZIP_LEVEL}, as
+ * h5py's `compression="gzip"`), `{ gzip: LEVEL }` with LEVEL from 1 (fastest) to 9 (smallest),
+ * or `false` for none. Every HDF5 reader can read deflate.
+ */
+export type Compression = "gzip" | { gzip: number } | false;
+
+/** h5py's level for `compression="gzip"`. */
+export const DEFAULT_GZIP_LEVEL = 4;
+
+/** Why variable-length strings and concurrent readers do not mix. */
+export const STRINGS_UNDER_SWMR = `variable-length strings cannot be logged with concurrent readers: HDF5's SWMR mode does not support variable-length data; declare the dataset with a length in bytes ({ dtype: "string", maxBytes: 64 }) to store fixed-length strings, or log strings to a file without concurrent readers`;
 
 /** Options of {@link H5Logger}. */
 export interface H5LoggerOptions {
@@ -38,8 +54,13 @@ export interface H5LoggerOptions {
   flushEvery?: number;
   /** Most bytes of rows held in memory across all datasets; reaching it writes them out. @default 67108864 (64 MiB) */
   maxBufferBytes?: number;
-  /** Target size of one HDF5 chunk in bytes; a chunk holds at least one row. @default 65536 */
+  /**
+   * Largest HDF5 chunk in bytes (a chunk holds at least one row): what fast series get; slow
+   * and short ones get smaller chunks (see FORMAT.md). @default 65536
+   */
   chunkBytes?: number;
+  /** Compression of every dataset the logger creates (but variable-length strings): see {@link Compression}. @default false */
+  compression?: Compression;
   /** Datasets declared up front, by name. */
   datasets?: Record<string, DatasetDeclaration>;
   /** Record each row's wall-clock time in a `NAME.time` dataset (seconds since 1970, float64). @default false */
@@ -75,6 +96,10 @@ export interface NormalisedDeclaration {
   rowShape?: number[];
   /** Rank of the row (the stored rank minus one), when only that is declared. */
   rowRank?: number;
+  /** Strings: fixed length in bytes. */
+  maxBytes?: number;
+  /** Deflate level, or null for none; absent: the logger's. */
+  compression?: number | null;
   attrs?: Record<string, AttributeInput>;
 }
 
@@ -84,6 +109,8 @@ export interface ResolvedOptions {
   flushEvery: number;
   maxBufferBytes: number;
   chunkBytes: number;
+  /** Deflate level, or null for none. */
+  compression: number | null;
   datasets: Map<string, NormalisedDeclaration>;
   timestamps: boolean;
   steps: boolean;
@@ -97,6 +124,7 @@ const LOGGER_KEYS = [
   "flushEvery",
   "maxBufferBytes",
   "chunkBytes",
+  "compression",
   "datasets",
   "timestamps",
   "steps",
@@ -160,6 +188,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     flushEvery: positive("flushEvery", o.flushEvery, 1000, "milliseconds", MAX_FLUSH_EVERY),
     maxBufferBytes: Math.floor(positive("maxBufferBytes", o.maxBufferBytes, 64 * 1024 * 1024, "bytes")),
     chunkBytes: Math.floor(positive("chunkBytes", o.chunkBytes, 64 * 1024, "bytes", MAX_CHUNK_BYTES)),
+    compression: compressionLevel("compression", o.compression) ?? null,
     datasets,
     timestamps: flag("timestamps", o.timestamps),
     steps: flag("steps", o.steps),
@@ -169,6 +198,25 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   };
   return { ...resolved, datasets: checkDeclarations(resolved) };
 }
+
+/** A compression option as a deflate level: null for none, undefined when not given. */
+function compressionLevel(what: string, value: unknown): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === false) return null;
+  if (value === "gzip") return DEFAULT_GZIP_LEVEL;
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    const level = (value as { gzip?: unknown }).gzip;
+    if (keys.length === 1 && keys[0] === "gzip" && Number.isInteger(level) && (level as number) >= 1 && (level as number) <= 9)
+      return level as number;
+  }
+  throw new InvalidOptionError(
+    `${what} must be "gzip", { gzip: LEVEL } with LEVEL an integer from 1 to 9, or false; got ${value !== null && typeof value === "object" && !Array.isArray(value) ? JSON.stringify(value) : describe(value)}`,
+  );
+}
+
+/** Longest fixed-length string: HDF5 takes more, but a row must stay far below the WebAssembly heap. */
+const MAX_STRING_BYTES = 1024 * 1024;
 
 function count(name: string, value: unknown): number {
   if (!Number.isSafeInteger(value) || (value as number) < 1)
@@ -191,10 +239,36 @@ export function normaliseDeclaration(name: string, declaration: unknown): Normal
   if (typeof declaration !== "object" || declaration === null) {
     throw new InvalidOptionError(`${what}: expected { dtype, shape } or [rank, dtype], got ${describe(declaration)}`);
   }
-  rejectUnknownKeys(what, declaration, ["dtype", "shape", "attrs"]);
-  const d = declaration as { dtype?: unknown; shape?: unknown; attrs?: Record<string, AttributeInput> };
+  rejectUnknownKeys(what, declaration, ["dtype", "shape", "maxBytes", "compression", "attrs"]);
+  const d = declaration as {
+    dtype?: unknown;
+    shape?: unknown;
+    maxBytes?: unknown;
+    compression?: unknown;
+    attrs?: Record<string, AttributeInput>;
+  };
   const out: NormalisedDeclaration = {};
   if (d.dtype !== undefined) out.dtype = wrapDtype(d.dtype, what);
+  if (d.maxBytes !== undefined) {
+    if (out.dtype !== "string") throw new InvalidOptionError(`${what}.maxBytes is for strings: declare dtype: "string" with it`);
+    if (!Number.isSafeInteger(d.maxBytes) || (d.maxBytes as number) < 1 || (d.maxBytes as number) > MAX_STRING_BYTES) {
+      throw new InvalidOptionError(
+        `${what}.maxBytes must be a whole number of bytes from 1 to ${MAX_STRING_BYTES}, got ${describe(d.maxBytes)}`,
+      );
+    }
+    out.maxBytes = d.maxBytes as number;
+    // Strings are scalars: with their length known, the dataset can be created up front (as concurrent readers need).
+    if (d.shape === undefined) out.rowShape = [];
+  }
+  const compression = compressionLevel(`${what}.compression`, d.compression);
+  if (compression !== undefined) {
+    if (compression !== null && out.dtype === "string" && out.maxBytes === undefined) {
+      throw new InvalidOptionError(
+        `${what}.compression needs fixed-length strings: give maxBytes too (HDF5 does not compress the text of variable-length strings)`,
+      );
+    }
+    out.compression = compression;
+  }
   if (d.shape !== undefined) {
     if (!Array.isArray(d.shape) || !d.shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
       throw new InvalidOptionError(
@@ -265,7 +339,8 @@ function checkDeclarations(
         );
       }
     }
-    if (options.concurrentReaders && declaration.dtype === "string") throw new InvalidValueError(canonical, STRINGS_UNDER_SWMR);
+    if (options.concurrentReaders && declaration.dtype === "string" && declaration.maxBytes === undefined)
+      throw new InvalidValueError(canonical, STRINGS_UNDER_SWMR);
     if (declaration.attrs) encodeAttributes(canonical, declaration.attrs);
     given.set(canonical, name);
     declared.set(canonical, declaration);

@@ -15,6 +15,7 @@ import {
   typedArrayDtype,
 } from "./dtype.js";
 import { InvalidValueError } from "./errors.js";
+import { fixedLengthProblem } from "./strings.js";
 
 /** A row's element type and shape (`[]` for a scalar). */
 export interface RowSpec {
@@ -22,6 +23,8 @@ export interface RowSpec {
   readonly rowShape: readonly number[];
   /** Strings that must be ASCII: an existing dataset whose type says so (h5py's `string_dtype("ascii")`). */
   readonly ascii?: boolean;
+  /** Strings only: each is stored in this many bytes of UTF-8 (fixed-length); variable-length when absent. */
+  readonly maxBytes?: number;
 }
 
 /** An n-dimensional row given as a flat buffer in row-major (C) order. */
@@ -129,7 +132,7 @@ export function encodeRow(dataset: string, spec: RowSpec, value: unknown, target
   const { dtype, rowShape } = spec;
   if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" || typeof value === "string") {
     if (rowShape.length !== 0) throw shapeMismatch(dataset, spec, []);
-    writeElement(dataset, dtype, value, target, offset, spec.ascii);
+    writeElement(dataset, dtype, value, target, offset, spec);
     return;
   }
   const arrayDtype = typedArrayDtype(value);
@@ -193,7 +196,14 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-function writeElement(dataset: string, dtype: Dtype, value: unknown, target: RowBuffer, offset: number, ascii = false): void {
+function writeElement(
+  dataset: string,
+  dtype: Dtype,
+  value: unknown,
+  target: RowBuffer,
+  offset: number,
+  strings: { ascii?: boolean; maxBytes?: number } = {},
+): void {
   if (dtype === "string") {
     if (typeof value !== "string") throw new InvalidValueError(dataset, `got ${describe(value)}; this dataset holds strings`);
     // HDF5 variable-length strings end at the first NUL: storing one would silently cut the string short.
@@ -202,12 +212,14 @@ function writeElement(dataset: string, dtype: Dtype, value: unknown, target: Row
     // A lone surrogate has no UTF-8 form: it would be stored as U+FFFD, silently changing the string.
     if (/\p{Cs}/u.test(value))
       throw new InvalidValueError(dataset, "got a string that is not valid Unicode (a lone surrogate half), which UTF-8 cannot store");
-    if (ascii && !isAscii(value)) {
+    if (strings.ascii && !isAscii(value)) {
       throw new InvalidValueError(
         dataset,
         `holds ASCII strings (its type says so, as h5py's string_dtype("ascii") makes it), and ${describe(value)} is not ASCII: h5py could not read it back`,
       );
     }
+    const problem = strings.maxBytes === undefined ? null : fixedLengthProblem(value, strings.maxBytes);
+    if (problem) throw new InvalidValueError(dataset, problem);
     (target as string[])[offset] = value;
     return;
   }

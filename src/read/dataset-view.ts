@@ -55,12 +55,13 @@ export class DatasetView {
   }
 
   /**
-   * The stored type as h5py's numpy names it (`<f8`, `|u1`, `|O` for strings, `|b1` for h5py's
-   * enum booleans). h5logger's own booleans are stored as `|u1` (see FORMAT.md); {@link dtype}
-   * says `bool` for both.
+   * The stored type as h5py's numpy names it (`<f8`, `|u1`, `|O` for variable-length strings,
+   * `|S64` for strings of 64 bytes, `|b1` for h5py's enum booleans). h5logger's own booleans
+   * are stored as `|u1` (see FORMAT.md); {@link dtype} says `bool` for both, and `string` for
+   * both kinds of strings.
    */
   get storedType(): string {
-    if (this.#info.dtype === "string") return "|O";
+    if (this.#info.variableLengthString) return "|O";
     if (this.#info.storedType === "bool") return "|b1";
     return this.#info.storedType;
   }
@@ -71,6 +72,28 @@ export class DatasetView {
    */
   get storageBytes(): number | null {
     return hdf5.storageBytes(this.#file, hdf5Path(this.name), this.#info);
+  }
+
+  /** For fixed-length strings, the bytes of UTF-8 each can take (h5logger's `maxBytes`); null for other types. */
+  get maxBytes(): number | null {
+    return this.#info.fixedStringSize > 0 ? this.#info.fixedStringSize : null;
+  }
+
+  /**
+   * For each axis, the dataset attached to it as its HDF5 dimension scale (h5py's
+   * `dims[axis][0]`), by its name in {@link H5Reader.keys}, or null: `["loss.step"]` for a
+   * series logged with steps.
+   */
+  get scales(): (string | null)[] {
+    return this.#info.shape.map((_, axis) => {
+      const attached = hdf5.attachedScales(this.#file, hdf5Path(this.name), axis);
+      return attached.length > 0 ? (attached[0] as string).slice(1) : null;
+    });
+  }
+
+  /** Whether this dataset is an HDF5 dimension scale (a step or time companion, or a netCDF coordinate). */
+  get isScale(): boolean {
+    return hdf5.isScale(this.#file, hdf5Path(this.name));
   }
 
   /** Number of rows (0 for a rank-0 dataset, which holds one value: read it with {@link value}). */

@@ -6,19 +6,25 @@
  */
 
 import * as hdf5 from "../hdf5/index.js";
-import { arrayTypeFor, dtypeSize, type TypedArray, typedArrayDtype } from "../model/dtype.js";
+import { arrayTypeFor, type TypedArray, typedArrayDtype } from "../model/dtype.js";
 import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 import type { MemoryBudget } from "./budget.js";
 import { encodeRow, type RowBuffer, type RowSpec, rowSize, type ShapedRow } from "../model/rows.js";
+import { chunkRowsFor, fileRowBytes, withChunkRows } from "./chunks.js";
+import { linkCompanions } from "./scales.js";
 
 /** How a column's rows are laid out in the file and in memory. */
 export interface ColumnLayout {
-  /** Rows per HDF5 chunk. */
+  /** Rows per HDF5 chunk; until the dataset is created, the most it may get. */
   chunkRows: number;
   /** Rows buffered before the column appends them to the file. */
   batchRows: number;
   /** Bytes of buffered strings before the column appends them (string rows vary in size). */
   batchBytes: number;
+  /** The largest chunk in bytes (the logger's `chunkBytes`). */
+  maxChunkBytes: number;
+  /** Deflate level of the dataset and its companions, or null for none. */
+  deflate: number | null;
 }
 
 /** Which per-row companions a column records. */
@@ -36,7 +42,8 @@ export class Column {
   /** The HDF5 path (`/train/loss`). */
   readonly path: string;
   readonly spec: RowSpec;
-  readonly layout: ColumnLayout;
+  /** Settled when the dataset is created (its chunk size comes from the rows it has then). */
+  layout: ColumnLayout;
   readonly companions: Companions;
   /** Elements per row. */
   readonly rowElements: number;
@@ -48,6 +55,13 @@ export class Column {
   count = 0;
   /** Whether the dataset exists in the file. */
   created: boolean;
+  /** When its first row was logged (performance.now()): a scheduled flush creates no dataset younger than half a flush interval. */
+  readonly bornAt = performance.now();
+  /**
+   * An existing dataset that may lack the dimension scales of its companions (a file written
+   * before them): they are attached at its first append, or before concurrent readers come on.
+   */
+  linkPending = false;
 
   /** The buffered rows; null until needed when rows are borrowed (see #borrows). */
   #data: RowBuffer | null;
@@ -86,7 +100,7 @@ export class Column {
     this.layout = layout;
     this.companions = companions;
     this.rowElements = rowSize(spec.rowShape);
-    this.rowBytes = Math.max(1, this.rowElements * (spec.dtype === "string" ? 16 : dtypeSize(spec.dtype)));
+    this.rowBytes = fileRowBytes(spec);
     this.rowsOnDisk = rowsOnDisk;
     this.created = created;
     this.#float64Scalar = spec.dtype === "float64" && spec.rowShape.length === 0;
@@ -213,19 +227,33 @@ export class Column {
 
   /** Record steps from now on: only while the column holds no row at all (the logger checks). */
   addSteps(file: hdf5.FileHandle): void {
-    if (this.created) hdf5.createDataset(file, this.path + STEP_SUFFIX, "int64", { rowShape: [] }, this.layout.chunkRows);
+    if (this.created) {
+      createCompanion(file, this.path + STEP_SUFFIX, "int64", this.layout, this.layout.chunkRows);
+      linkCompanions(file, this.path, { ...this.companions, step: true }, this.spec.rowShape.length, false);
+    }
     this.companions.step = true;
     this.#steps = new Float64Array(this.#capacity);
     this.#budget.add(8 * this.#capacity);
   }
 
-  /** Create the dataset (and its companions) in the file if it is not there yet. */
+  /**
+   * Create the dataset (and its companions, its dimension scale) in the file if it is not there
+   * yet; its chunk holds the rows buffered now (see chunks.ts).
+   */
   create(file: hdf5.FileHandle): void {
-    if (this.created) return;
-    const { dtype, rowShape } = this.spec;
-    if (this.companions.step) hdf5.createDataset(file, this.path + STEP_SUFFIX, "int64", { rowShape: [] }, this.layout.chunkRows);
-    if (this.companions.time) hdf5.createDataset(file, this.path + TIME_SUFFIX, "float64", { rowShape: [] }, this.layout.chunkRows);
-    hdf5.createDataset(file, this.path, dtype, { rowShape }, this.layout.chunkRows);
+    if (this.created) {
+      if (this.linkPending) linkCompanions(file, this.path, this.companions, this.spec.rowShape.length, false);
+      this.linkPending = false;
+      return;
+    }
+    const { dtype, rowShape, maxBytes } = this.spec;
+    const known = this.count > 0 ? this.count : null;
+    const layout = withChunkRows(this.layout, this.rowBytes, chunkRowsFor(this.rowBytes, known, this.layout.maxChunkBytes));
+    if (this.companions.step) createCompanion(file, this.path + STEP_SUFFIX, "int64", layout, known);
+    if (this.companions.time) createCompanion(file, this.path + TIME_SUFFIX, "float64", layout, known);
+    hdf5.createDataset(file, this.path, dtype, { rowShape }, layout.chunkRows, { deflate: layout.deflate, stringBytes: maxBytes });
+    linkCompanions(file, this.path, this.companions, rowShape.length, true);
+    this.layout = layout;
     this.created = true;
   }
 
@@ -247,7 +275,7 @@ export class Column {
     const buffer = this.#borrowed ?? this.#buffer();
     const data = Array.isArray(buffer) ? buffer.slice(0, elements) : buffer.subarray(0, elements);
     try {
-      hdf5.appendRows(file, this.path, this.spec.rowShape, start, rows, data);
+      hdf5.appendRows(file, this.path, this.spec.rowShape, start, rows, data, this.spec.maxBytes);
     } finally {
       this.#borrowed = null;
     }
@@ -257,6 +285,18 @@ export class Column {
     if (rows > this.#used) this.#used = rows;
     if (Array.isArray(buffer)) buffer.fill("", 0, elements); // let the strings be collected
   }
+}
+
+/** A step or time dataset: 8-byte rows, chunked by the same rule as its dataset, compressed alike. */
+export function createCompanion(
+  file: hdf5.FileHandle,
+  path: string,
+  dtype: "int64" | "float64",
+  layout: ColumnLayout,
+  rowsKnown: number | null,
+): void {
+  const chunkRows = chunkRowsFor(8, rowsKnown, layout.maxChunkBytes);
+  hdf5.createDataset(file, path, dtype, { rowShape: [] }, chunkRows, { deflate: layout.deflate });
 }
 
 function grown(array: Float64Array, capacity: number): Float64Array {

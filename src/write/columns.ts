@@ -12,8 +12,10 @@ import { canonicalName, hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/name
 import { type NormalisedDeclaration, type ResolvedOptions, STRINGS_UNDER_SWMR } from "../model/options.js";
 import type { RowSpec } from "../model/rows.js";
 import type { MemoryBudget } from "./budget.js";
-import { Column, type Companions } from "./column.js";
+import { Column, type Companions, createCompanion } from "./column.js";
+import { fileRowBytes, withChunkRows } from "./chunks.js";
 import { checkAppendable, checkDeclaration, existingCompanions, layoutFor, specFor, storedDtype } from "./plan.js";
+import { linkCompanions } from "./scales.js";
 import type { FlushedRows } from "./shrink.js";
 
 const SLASH = 0x2f;
@@ -77,17 +79,20 @@ export class Columns {
   declare(name: string, declaration: NormalisedDeclaration): void {
     const { dtype, rowShape, rowRank } = declaration;
     if (dtype !== undefined && rowShape !== undefined) {
-      const column = this.#newColumn(name, { dtype, rowShape }, false);
+      const maxBytes = declaration.maxBytes === undefined ? {} : { maxBytes: declaration.maxBytes };
+      const column = this.#newColumn(name, { dtype, rowShape, ...maxBytes }, false);
       column.create(this.#file);
       if (declaration.attrs) writeAttributes(this.#file, column.path, declaration.attrs);
     } else if (this.#options.concurrentReaders && dtype !== undefined && rowRank !== undefined) {
       this.#checkNoCollision(name);
       if (checkDeclaration(this.#file, name, declaration)) return; // there already, and fit to append to
-      const layout = layoutFor({ dtype, rowShape: Array(rowRank).fill(64) }, this.#options);
+      const layout = layoutFor({ dtype, rowShape: Array(rowRank).fill(64) }, this.#options, declaration);
       const path = hdf5Path(name);
-      if (this.#options.steps) hdf5.createDataset(this.#file, path + STEP_SUFFIX, "int64", { rowShape: [] }, layout.chunkRows);
-      if (this.#options.timestamps) hdf5.createDataset(this.#file, path + TIME_SUFFIX, "float64", { rowShape: [] }, layout.chunkRows);
-      hdf5.createDataset(this.#file, path, dtype, { rowRank }, layout.chunkRows);
+      const companions = { step: this.#options.steps, time: this.#options.timestamps };
+      if (companions.step) createCompanion(this.#file, path + STEP_SUFFIX, "int64", layout, layout.chunkRows);
+      if (companions.time) createCompanion(this.#file, path + TIME_SUFFIX, "float64", layout, layout.chunkRows);
+      hdf5.createDataset(this.#file, path, dtype, { rowRank }, layout.chunkRows, { deflate: layout.deflate });
+      linkCompanions(this.#file, path, companions, rowRank, true);
       if (declaration.attrs) writeAttributes(this.#file, path, declaration.attrs);
     }
   }
@@ -105,7 +110,7 @@ export class Columns {
         "cannot be added now: concurrent readers are on, and HDF5 cannot create datasets then; declare it in `datasets` or log it before enabling concurrent readers",
       );
     }
-    if (spec.dtype === "string" && (this.swmr || concurrentReaders || nDatasets !== null)) {
+    if (spec.dtype === "string" && spec.maxBytes === undefined && (this.swmr || concurrentReaders || nDatasets !== null)) {
       throw new InvalidValueError(name, STRINGS_UNDER_SWMR);
     }
     this.#checkNoCollision(name);
@@ -115,13 +120,17 @@ export class Columns {
     let rowsOnDisk = 0;
     if (kind === "group") throw new InvalidNameError(name, "is a group in this file, not a dataset");
     if (kind === "other") throw new InvalidNameError(name, "names an object in this file that is not a dataset");
+    let layout = layoutFor(spec, this.#options, this.#options.datasets.get(name));
     if (kind === "dataset") {
-      rowsOnDisk = checkAppendable(this.#file, name, spec);
+      const existing = checkAppendable(this.#file, name, spec);
+      rowsOnDisk = existing.rows;
       companions = existingCompanions(this.#file, name, companions, rowsOnDisk);
-      if (spec.dtype === "string" && hdf5.datasetInfo(this.#file, path).asciiStrings) spec = { ...spec, ascii: true };
+      layout = withChunkRows(layout, fileRowBytes(spec), existing.chunkRows);
+      if (spec.dtype === "string" && hdf5.datasetInfo(this.#file, path).utf8 === false) spec = { ...spec, ascii: true };
     }
-    const layout = layoutFor(spec, this.#options);
     const column = new Column(name, spec, layout, companions, rowsOnDisk, kind === "dataset", this.#budget);
+    // Scales cannot be attached once concurrent readers are on (SWMR forbids new attributes).
+    column.linkPending = kind === "dataset" && !this.swmr;
     this.#byName.set(name, column);
     this.all.push(column);
     this.#flushed.add(column, rowsOnDisk);

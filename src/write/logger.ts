@@ -130,7 +130,7 @@ export class H5Logger implements Disposable {
     }
     column.push(value, this.#step, column.companions.time ? nowSeconds() : 0);
     if (column.full || this.#budget.over) this.#writeOut(column);
-    if (this.#schedule.due()) this.flush();
+    if (this.#schedule.due()) this.#flush(true);
   }
 
   // The first log of a name, or a log with options: kept out of log() so the common call stays small.
@@ -159,7 +159,7 @@ export class H5Logger implements Disposable {
     }
     if (column.full || this.#budget.over) this.#writeOut(column);
     if (isNew && this.#columns.all.length === this.#options.nDatasets) this.enableConcurrentReaders();
-    if (this.#schedule.due()) this.flush();
+    if (this.#schedule.due()) this.#flush(true);
   }
 
   /** A step given for a dataset without a step column: add the column while that is possible, else refuse. */
@@ -190,7 +190,7 @@ export class H5Logger implements Disposable {
   }
 
   #startSwmr(): void {
-    const strings = this.#columns.all.find((c) => c.spec.dtype === "string");
+    const strings = this.#columns.all.find((c) => c.spec.dtype === "string" && c.spec.maxBytes === undefined);
     if (strings) throw new InvalidValueError(strings.name, STRINGS_UNDER_SWMR);
     if (readSuperblock(this.path).version < 3) {
       throw new FileError(
@@ -217,13 +217,33 @@ export class H5Logger implements Disposable {
 
   /** Write every accepted row to the file and hand it to the operating system. */
   flush(): void {
+    this.#flush(false);
+  }
+
+  /**
+   * `scheduled`: the flush `flushEvery` asks for. A dataset's chunk size comes from the rows it
+   * has when it is created (chunks.ts), so such a flush leaves a dataset whose first row is
+   * younger than half a flush interval, whose rate is unknown yet, for its own deadline: one
+   * interval after its first row, so no row waits longer than `flushEvery`.
+   */
+  #flush(scheduled: boolean): void {
     if (this.#state !== "open") this.#refuse();
+    const now = performance.now();
+    const every = this.#options.flushEvery;
+    let nextAt = Number.POSITIVE_INFINITY;
     this.#guard(() => {
-      for (const column of this.#columns.all) if (column.count > 0) column.append(this.#file);
+      for (const column of this.#columns.all) {
+        if (column.count === 0) continue;
+        if (scheduled && !column.created && now - column.bornAt < every / 2) {
+          nextAt = Math.min(nextAt, column.bornAt + every);
+          continue;
+        }
+        column.append(this.#file);
+      }
       this.#writer.flush();
       this.#flushed.record(this.#columns.all);
     });
-    this.#schedule.flushed();
+    this.#schedule.flushed(nextAt);
   }
 
   /**
@@ -355,7 +375,7 @@ export class H5Logger implements Disposable {
   #flushFromTimer(): void {
     if (this.#state !== "open") return;
     try {
-      this.flush();
+      this.#flush(true);
     } catch {
       // No caller to throw to from a timer: the next call (log, flush or close) reports it.
       this.#failureUnreported = true;

@@ -2,6 +2,8 @@
  * What a new column looks like: its dtype and row shape (from the value, a declaration or an
  * existing dataset), whether an existing dataset can take its rows, and its chunk and batch sizes.
  *
+ * The chunk rule itself is in chunks.ts.
+ *
  * @module
  */
 
@@ -14,6 +16,7 @@ import { withExtension } from "../model/filename.js";
 import { hdf5Path, STEP_SUFFIX, TIME_SUFFIX } from "../model/names.js";
 import { MAX_ROW_BYTES, type NormalisedDeclaration, type ResolvedOptions } from "../model/options.js";
 import { formatShape, inferRowSpec, type RowSpec } from "../model/rows.js";
+import { chunkRowsFor, fileRowBytes, withChunkRows } from "./chunks.js";
 import type { ColumnLayout, Companions } from "./column.js";
 
 /** Batches larger than this gain nothing measurable and only hold memory. */
@@ -25,8 +28,11 @@ const BATCH_BYTES = 1024 * 1024;
  */
 export function storedDtype(file: hdf5.FileHandle, name: string, spec: RowSpec): RowSpec {
   if (hdf5.objectKind(file, hdf5Path(name)) !== "dataset") return spec;
-  const stored = hdf5.datasetInfo(file, hdf5Path(name)).dtype;
-  return stored === null || stored === spec.dtype ? spec : { dtype: stored, rowShape: spec.rowShape };
+  const info = hdf5.datasetInfo(file, hdf5Path(name));
+  // A fixed-length string dataset keeps its length too.
+  const maxBytes = info.fixedStringSize > 0 ? { maxBytes: info.fixedStringSize } : {};
+  if (info.dtype === null || (info.dtype === spec.dtype && info.fixedStringSize === 0)) return spec;
+  return { dtype: info.dtype, rowShape: spec.rowShape, ...maxBytes };
 }
 
 /** The row spec of a first value, with what a declaration fixes taking precedence. */
@@ -41,21 +47,23 @@ export function specFor(name: string, value: unknown, declared: NormalisedDeclar
       `a row of ${formatShape(rowShape)} ${dtype} is ${rowBytes} bytes, more than the ${MAX_ROW_BYTES} bytes (512 MiB) one row can take: HDF5 writes it through its WebAssembly memory (2 GiB at most); split it into several datasets or rows`,
     );
   }
+  const maxBytes = dtype === "string" && declared.maxBytes !== undefined ? { maxBytes: declared.maxBytes } : {};
   if (declared.rowRank !== undefined && rowShape.length !== declared.rowRank) {
     throw new InvalidValueError(
       name,
       `declared with rank ${declared.rowRank + 1}, so rows need ${declared.rowRank} dimensions; got ${formatShape(inferred.rowShape)}`,
     );
   }
-  return { dtype, rowShape };
+  return { dtype, rowShape, ...maxBytes };
 }
 
-/** Check that an existing dataset can take our rows; returns its row count. */
-export function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSpec): number {
+/** Check that an existing dataset can take our rows; returns its row count and rows per chunk. */
+export function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSpec): { rows: number; chunkRows: number } {
   const info = hdf5.datasetInfo(file, hdf5Path(name));
   const where = `${name} (existing dataset)`;
   if (info.dtype === null) throw new InvalidValueError(where, `stored type ${info.storedType} is not one h5logger appends to`);
   if (info.dtype !== spec.dtype) throw new InvalidValueError(where, `holds ${info.dtype}, but the value is ${spec.dtype}`);
+  if (info.dtype === "string") checkStrings(where, info, spec);
   if (info.shape.length === 0 || info.maxshape[0] !== null || info.chunks === null) {
     throw new InvalidValueError(
       where,
@@ -65,11 +73,25 @@ export function checkAppendable(file: hdf5.FileHandle, name: string, spec: RowSp
   const rowShape = info.shape.slice(1);
   // Declared by rank only: empty and growable along every axis, so the first row sets the shape.
   const shapeOpen = info.shape[0] === 0 && info.maxshape.slice(1).every((d) => d === null) && rowShape.every((d) => d === 0);
-  if (shapeOpen && rowShape.length === spec.rowShape.length) return 0;
+  const chunkRows = info.chunks[0] ?? 1;
+  if (shapeOpen && rowShape.length === spec.rowShape.length) return { rows: 0, chunkRows };
   if (rowShape.length !== spec.rowShape.length || rowShape.some((d, i) => d !== spec.rowShape[i])) {
     throw new InvalidValueError(where, `row shape ${formatShape(spec.rowShape)} does not match its row shape ${formatShape(rowShape)}`);
   }
-  return info.shape[0] as number;
+  return { rows: info.shape[0] as number, chunkRows };
+}
+
+/** Strings go into a string dataset of the same kind: fixed-length UTF-8 of the same length, or variable-length. */
+function checkStrings(where: string, info: hdf5.DatasetInfo, spec: RowSpec): void {
+  const fixed = info.fixedStringSize;
+  if (fixed > 0 && !info.utf8) throw new InvalidValueError(where, `holds ASCII strings (${info.storedType}); h5logger appends UTF-8 only`);
+  if (fixed > 0 && spec.maxBytes !== fixed)
+    throw new InvalidValueError(
+      where,
+      `holds fixed-length strings of ${fixed} bytes (${info.storedType}); declare it with maxBytes: ${fixed}`,
+    );
+  if (fixed === 0 && spec.maxBytes !== undefined)
+    throw new InvalidValueError(where, `holds variable-length strings, so it cannot take maxBytes: ${spec.maxBytes}`);
 }
 
 /** An existing dataset keeps the companions it has; asking for one it lacks would misalign rows. */
@@ -91,17 +113,22 @@ export function existingCompanions(file: hdf5.FileHandle, name: string, wanted: 
   return found;
 }
 
-/** Chunk and batch sizes for rows of this spec. */
-export function layoutFor(spec: RowSpec, options: ResolvedOptions): ColumnLayout {
-  const rowBytes = Math.max(
-    1,
-    spec.rowShape.reduce((a, b) => a * Math.max(1, b), 1) * (spec.dtype === "string" ? 16 : dtypeSize(spec.dtype)),
-  );
-  const chunkRows = Math.max(1, Math.floor(options.chunkBytes / rowBytes));
-  const budget = Math.min(BATCH_BYTES, options.maxBufferBytes);
-  // Whole chunks per batch when a chunk fits the budget, so appends rewrite no partial chunk.
-  const batchRows = Math.max(1, Math.floor(budget / rowBytes / chunkRows) * chunkRows || Math.floor(budget / rowBytes));
-  return { chunkRows, batchRows, batchBytes: budget };
+/**
+ * Chunk and batch sizes for rows of this spec, and its compression (the declaration's, else
+ * the logger's; never for variable-length strings, whose text HDF5 does not compress). Until
+ * the dataset is created, `chunkRows` is the largest it may get ({@link withChunkRows} settles it).
+ */
+export function layoutFor(spec: RowSpec, options: ResolvedOptions, declared?: NormalisedDeclaration): ColumnLayout {
+  const variableStrings = spec.dtype === "string" && spec.maxBytes === undefined;
+  const deflate = variableStrings ? null : declared?.compression !== undefined ? declared.compression : options.compression;
+  const layout = {
+    chunkRows: 0,
+    batchRows: 0,
+    batchBytes: Math.min(BATCH_BYTES, options.maxBufferBytes),
+    maxChunkBytes: options.chunkBytes,
+    deflate,
+  };
+  return withChunkRows(layout, fileRowBytes(spec), chunkRowsFor(fileRowBytes(spec), null, options.chunkBytes));
 }
 
 /**
@@ -142,6 +169,7 @@ export function checkDeclaration(file: hdf5.FileHandle, name: string, declaratio
       `declared with rank ${declaration.rowRank + 1}, but it has rank ${info.shape.length}`,
     );
   }
-  checkAppendable(file, name, { dtype: declaration.dtype, rowShape });
+  const maxBytes = declaration.maxBytes === undefined ? {} : { maxBytes: declaration.maxBytes };
+  checkAppendable(file, name, { dtype: declaration.dtype, rowShape, ...maxBytes });
   return true;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ticks, ticksFor } from "./ticker.js";
+import { TICK_MS, ticks, ticksFor } from "./ticker.js";
 
 /** One logger's flush deadline. */
 export class FlushSchedule {
@@ -14,7 +14,8 @@ export class FlushSchedule {
   readonly #flushEvery: number;
   readonly #timer: NodeJS.Timeout;
   #deadline: number;
-  #lastFlush = performance.now();
+  /** The deadline in performance.now() time, for the timer (the ticker's worker may not run yet). */
+  #dueAt: number;
 
   /** `onTimer` runs when a flush is due and the event loop is free. */
   constructor(flushEvery: number, onTimer: () => void) {
@@ -22,11 +23,12 @@ export class FlushSchedule {
     this.#flushEvery = flushEvery;
     this.#period = ticksFor(flushEvery);
     this.#deadline = Atomics.load(this.#ticks, 0) + this.#period;
+    this.#dueAt = performance.now() + flushEvery;
     // Often enough that a flush is at most ~5% late; log() covers loops that never yield.
     const every = Math.min(flushEvery, Math.max(10, flushEvery / 20));
     this.#timer = setInterval(() => {
       // The clock as well as the ticks: the ticker's worker thread may not have started yet.
-      if (this.due() || performance.now() - this.#lastFlush >= this.#flushEvery) onTimer();
+      if (this.due() || performance.now() >= this.#dueAt) onTimer();
     }, every);
     this.#timer.unref();
   }
@@ -36,10 +38,12 @@ export class FlushSchedule {
     return Atomics.load(this.#ticks, 0) >= this.#deadline;
   }
 
-  /** A flush just happened: the next is due `flushEvery` ms from now. */
-  flushed(): void {
-    this.#deadline = Atomics.load(this.#ticks, 0) + this.#period;
-    this.#lastFlush = performance.now();
+  /** A flush just happened: the next is due `flushEvery` ms from now, or at `nextAt` (performance.now() time) if sooner. */
+  flushed(nextAt = Number.POSITIVE_INFINITY): void {
+    const now = performance.now();
+    const wait = Math.min(this.#flushEvery, Math.max(0, nextAt - now));
+    this.#deadline = Atomics.load(this.#ticks, 0) + (wait === this.#flushEvery ? this.#period : Math.floor(wait / TICK_MS));
+    this.#dueAt = now + wait;
   }
 
   /** No more flushes. */

@@ -16,9 +16,10 @@ import { clearConsistencyFlags } from "../../src/recovery/superblock.js";
 export const PYTHON = process.env.H5LOGGER_PYTHON ?? "/usr/bin/python3";
 export const REQUIRE_INTEROP = process.env.H5LOGGER_REQUIRE_INTEROP === "1";
 
-export type Tool = "h5py" | "h5ls" | "h5dump" | "h5clear";
+export type Tool = "h5py" | "xarray" | "h5ls" | "h5dump" | "h5clear";
 const probes: Record<Tool, () => boolean> = {
   h5py: () => spawnSync(PYTHON, ["-c", "import h5py"]).status === 0,
+  xarray: () => spawnSync(PYTHON, ["-c", "import xarray, h5netcdf"]).status === 0,
   h5ls: () => spawnSync("h5ls", ["--version"]).status === 0,
   h5dump: () => spawnSync("h5dump", ["--version"]).status === 0,
   h5clear: () => spawnSync("h5clear", ["--version"]).status === 0,
@@ -30,7 +31,11 @@ export function have(t: TestContext, ...tools: Tool[]): boolean {
   for (const tool of tools) {
     if (!found.has(tool)) found.set(tool, probes[tool]());
     if (!found.get(tool)) {
-      const why = `${tool} not found: ${tool === "h5py" ? `${PYTHON} cannot import h5py (set H5LOGGER_PYTHON)` : `${tool} is not on PATH (install hdf5-tools)`}`;
+      const why = `${tool} not found: ${
+        tool === "h5py" || tool === "xarray"
+          ? `${PYTHON} cannot import ${tool === "xarray" ? "xarray and h5netcdf (python3-xarray, python3-h5netcdf)" : "h5py"} (set H5LOGGER_PYTHON)`
+          : `${tool} is not on PATH (install hdf5-tools)`
+      }`;
       if (REQUIRE_INTEROP) assert.fail(`${why} and H5LOGGER_REQUIRE_INTEROP=1`);
       t.skip(why);
       return false;
