@@ -18,7 +18,12 @@ interface Entry {
   busy: Promise<void> | null;
 }
 
-export class PyramidCache {
+/** Where queries get pyramids: the cache, or a run's merged series (which keeps its own). */
+export interface PyramidSource {
+  get(key: string, column: Column, rows: number, weight?: number | null): Promise<Pyramid>;
+}
+
+export class PyramidCache implements PyramidSource {
   readonly budget: number;
   readonly #entries = new Map<string, Entry>();
 
@@ -66,6 +71,15 @@ export class PyramidCache {
   /** Forget every series whose key starts with `prefix` (a run that was replaced or removed). */
   drop(prefix: string): void {
     for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.#entries.delete(key);
+  }
+
+  /** Series whose rows change from `row` on (a run's merged series): their pyramids forget those rows. */
+  rewind(prefix: string, row: number): void {
+    for (const [key, e] of this.#entries) {
+      if (!key.startsWith(prefix)) continue;
+      if (e.busy) this.#entries.delete(key); // rebuilt by the next request
+      else e.pyramid.rewind(row);
+    }
   }
 
   /** Bytes held now. */

@@ -8,14 +8,15 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Rows } from "../index.js";
-import { type Handler, seriesKey, valueColumn, xColumn } from "./api.js";
-import { seriesTarget, xMode } from "./params.js";
+import { mergedSource } from "./across.js";
+import { type ApiContext, type Handler, seriesKey, valueColumn, xColumn } from "./api.js";
+import { isAgg, numberParam, seriesTarget, xMode } from "./params.js";
 import { rowRange } from "./query.js";
 
-/** Rows read at a time. */
+/** Rows read (or merged) at a time. */
 const BLOCK_ROWS = 1 << 16;
 
-function cell(value: unknown): string {
+export function cell(value: unknown): string {
   if (typeof value === "number") {
     if (Number.isNaN(value)) return "nan";
     if (value === Number.POSITIVE_INFINITY) return "inf";
@@ -31,7 +32,7 @@ export function downloadName(run: string, series: string): string {
   return `${run}-${series}`.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 120) || "series";
 }
 
-async function write(res: ServerResponse, text: string): Promise<void> {
+export async function write(res: ServerResponse, text: string): Promise<void> {
   if (res.write(text)) return;
   await new Promise<void>((resolve) => {
     const done = () => {
@@ -44,6 +45,7 @@ async function write(res: ServerResponse, text: string): Promise<void> {
 }
 
 export const csv: Handler = async (ctx, q, req: IncomingMessage, res: ServerResponse) => {
+  if (isAgg(q)) return aggCsv(ctx, q, req, res);
   const t = seriesTarget(ctx.catalog, q);
   const x = xMode(q, t.info);
   const values = valueColumn(t); // refuses strings and arrays: the page offers CSV for series of numbers
@@ -61,7 +63,7 @@ export const csv: Handler = async (ctx, q, req: IncomingMessage, res: ServerResp
   res.writeHead(200, {
     "Content-Type": "text/csv; charset=utf-8",
     "Cache-Control": "no-store",
-    "Content-Disposition": `attachment; filename="${downloadName(t.run.name, t.info.name)}.csv"`,
+    "Content-Disposition": `attachment; filename="${downloadName(t.run.folder === null ? t.run.name : `${t.run.name}-${t.writer.name}`, t.info.name)}.csv"`,
   });
   if (req.method === "HEAD") return void res.end();
   await write(res, `${["row", ...(step ? ["step"] : []), ...(time ? ["time"] : []), cell(t.info.name)].join(",")}\n`);
@@ -81,3 +83,26 @@ export const csv: Handler = async (ctx, q, req: IncomingMessage, res: ServerResp
   }
   res.end();
 };
+
+/** `/api/csv?agg=mean`: every step in range with its mean, band and count, streamed. */
+function aggCsv(ctx: ApiContext, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const range = { buckets: 1, from: numberParam(q, "from"), to: numberParam(q, "to") };
+  return ctx.merges.with(ctx.catalog, q, async (t) => {
+    const [r0, r1] = await rowRange(mergedSource(t), t.merged.rows, range, t.merged.pyramids);
+    res.writeHead(200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Cache-Control": "no-store",
+      "Content-Disposition": `attachment; filename="${downloadName(t.run.name, `${t.name}-mean`)}.csv"`,
+    });
+    if (req.method === "HEAD") return void res.end();
+    await write(res, `${t.x},${cell(`${t.name} mean`)},min,max,count\n`);
+    for (let s = r0; s < r1 && !res.destroyed; s += BLOCK_ROWS) {
+      const r = t.merged.read(s, Math.min(r1, s + BLOCK_ROWS));
+      let text = "";
+      for (let i = 0; i < r.step.length; i++)
+        text += `${r.step[i]},${cell(r.mean[i])},${cell(r.lo[i])},${cell(r.hi[i])},${r.count[i]}\n`;
+      await write(res, text);
+    }
+    res.end();
+  });
+}

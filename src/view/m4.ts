@@ -9,6 +9,9 @@
  * bucket of its first row, so bucket edges then snap to block edges. Every bucket reports the
  * x of the first and last row it holds: its figures are exact for the rows it claims.
  *
+ * A band (a run's min–max across writers) rides along: per bucket, the smallest of one
+ * column's finite values and the largest of another's, over the same rows ({@link M4.pushBand}).
+ *
  * @module
  */
 
@@ -40,6 +43,9 @@ export interface Buckets {
   nan: number[];
   posInf: number[];
   negInf: number[];
+  /** With a band: the smallest finite `lo` and the largest finite `hi` of the bucket's rows (null: none). */
+  lo?: (number | null)[];
+  hi?: (number | null)[];
 }
 
 /** Accumulates rows into `buckets` evenly spaced buckets over x in [from, to]. */
@@ -61,6 +67,9 @@ export class M4 {
   readonly #negInf: Float64Array;
   /** Rows per bucket (any value, finite or not): 0 marks an empty bucket. */
   readonly #rows: Float64Array;
+  /** The band, once one is pushed. */
+  #lo: Float64Array | null = null;
+  #hi: Float64Array | null = null;
 
   constructor(buckets: number, from: number, to: number) {
     if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError(`buckets must be a positive integer, got ${buckets}`);
@@ -160,6 +169,35 @@ export class M4 {
     this.#merge(this.bucketOf(x0), s, x0, x1, row0, row1);
   }
 
+  /**
+   * The band of rows pushed (or to be pushed) with {@link pushRows}: `lo[i]` and `hi[i]` belong
+   * to the row at x `xs[i]` (null: x is the row index from `firstRow`). Non-finite values are left out.
+   */
+  pushBand(lo: ArrayLike<number>, hi: ArrayLike<number>, xs: ArrayLike<number> | null, firstRow: number): void {
+    const [bandLo, bandHi] = this.#band();
+    for (let i = 0; i < lo.length; i++) {
+      const b = this.bucketOf(xs === null ? firstRow + i : (xs[i] as number));
+      const l = lo[i] as number;
+      const h = hi[i] as number;
+      if (l - l === 0 && l < (bandLo[b] as number)) bandLo[b] = l;
+      if (h - h === 0 && h > (bandHi[b] as number)) bandHi[b] = h;
+    }
+  }
+
+  /** The band of a block pushed with {@link pushBlock} at `x0`: its smallest finite lo and largest finite hi. */
+  pushBandBlock(lo: number, hi: number, x0: number): void {
+    const [bandLo, bandHi] = this.#band();
+    const b = this.bucketOf(x0);
+    if (lo < (bandLo[b] as number)) bandLo[b] = lo;
+    if (hi > (bandHi[b] as number)) bandHi[b] = hi;
+  }
+
+  #band(): [Float64Array, Float64Array] {
+    this.#lo ??= new Float64Array(this.#n).fill(Number.POSITIVE_INFINITY);
+    this.#hi ??= new Float64Array(this.#n).fill(Number.NEGATIVE_INFINITY);
+    return [this.#lo, this.#hi];
+  }
+
   /** Add the statistics of rows `row0..row1` to bucket `b`. */
   #merge(b: number, s: Stats, x0: number, x1: number, row0: number, row1: number): void {
     this.#claim(b, x0, x1, row0, row1, row1 - row0 + 1);
@@ -191,6 +229,8 @@ export class M4 {
       posInf: [],
       negInf: [],
     };
+    const band: [Float64Array, Float64Array, (number | null)[], (number | null)[]] | null =
+      this.#lo && this.#hi ? [this.#lo, this.#hi, [], []] : null;
     for (let b = 0; b < this.#n; b++) {
       if (this.#rows[b] === 0) continue;
       const finite = (this.#count[b] as number) > 0;
@@ -206,7 +246,14 @@ export class M4 {
       out.nan.push(this.#nan[b] as number);
       out.posInf.push(this.#posInf[b] as number);
       out.negInf.push(this.#negInf[b] as number);
+      if (band) {
+        const lo = band[0][b] as number;
+        const hi = band[1][b] as number;
+        band[2].push(lo <= hi ? lo : null);
+        band[3].push(lo <= hi ? hi : null);
+      }
     }
+    if (band) [out.lo, out.hi] = [band[2], band[3]];
     return out;
   }
 }

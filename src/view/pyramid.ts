@@ -72,7 +72,16 @@ export class Pyramid {
    * rows that complete it), or the end. Call before {@link feed} after the series grew.
    */
   resume(): number {
-    const full = Math.floor(this.#rows / this.blockRows);
+    return this.rewind(this.#rows);
+  }
+
+  /**
+   * Forget the rows from the start of the block holding `row` on, so that they can be fed
+   * again (a run's merged series changes from a row on when a writer's rows join there);
+   * returns the row to feed from.
+   */
+  rewind(row: number): number {
+    const full = Math.floor(Math.min(row, this.#rows) / this.blockRows);
     if (full * this.blockRows === this.#rows) return this.#rows;
     this.#rows = full * this.blockRows;
     if (this.#ema) this.#ema = new Ema(this.#ema.weight, { last: this.#emaLast[full] as number, n: this.#emaN[full] as number });

@@ -2,12 +2,13 @@
  * The answer to `/api/series`: M4 buckets of one series over a visible x range, exact at any
  * size. A view of up to {@link RAW_ROWS} rows (or a few blocks per bucket) reads those rows
  * in chunks; a wider one aggregates the pyramid's blocks, reading only the partial blocks at
- * its two ends. Smoothing runs over every row, from the nearest block checkpoint.
+ * its two ends. Smoothing runs over every row, from the nearest block checkpoint. A band (a
+ * run's min–max across writers) is aggregated over the same rows, never smoothed.
  *
  * @module
  */
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import type { PyramidCache } from "./cache.js";
+import type { PyramidSource } from "./cache.js";
 import type { Column } from "./column.js";
 import { type Buckets, M4 } from "./m4.js";
 import { BLOCK_ROWS, type Pyramid } from "./pyramid.js";
@@ -42,6 +43,8 @@ export interface SeriesSource {
   key: string;
   values: Column;
   x: Column | null;
+  /** A band over the same rows: each bucket gets the smallest finite `lo` and the largest finite `hi`. */
+  band?: { lo: Column; hi: Column };
 }
 
 export interface SeriesAnswer {
@@ -51,7 +54,7 @@ export interface SeriesAnswer {
   buckets: Buckets;
 }
 
-export async function querySeries(src: SeriesSource, q: SeriesQuery, cache: PyramidCache): Promise<SeriesAnswer> {
+export async function querySeries(src: SeriesSource, q: SeriesQuery, cache: PyramidSource): Promise<SeriesAnswer> {
   const rows = src.x ? Math.min(src.values.length, src.x.length) : src.values.length;
   const xp = src.x && rows > 0 ? await cache.get(`${src.key}\0x`, src.x, rows) : null;
   const monotone = xp?.monotone ?? true;
@@ -71,13 +74,18 @@ export async function querySeries(src: SeriesSource, q: SeriesQuery, cache: Pyra
     return { rows, monotone, buckets: m4.result() };
   }
   const p = sp ?? (await cache.get(src.key, src.values, rows));
+  const band = src.band
+    ? [await cache.get(`${src.key}\0lo`, src.band.lo, rows), await cache.get(`${src.key}\0hi`, src.band.hi, rows)]
+    : null;
   const b0 = Math.ceil(r0 / p.blockRows);
   const b1 = Math.floor(r1 / p.blockRows); // blocks b0..b1-1 are whole and inside
   await pushRaw(m4, src, r0, b0 * p.blockRows, sp, null);
   for (let b = b0; b < b1; b++) {
     const row0 = b * p.blockRows;
     const row1 = row0 + p.blockRows - 1;
-    m4.pushBlock(p.stats(b), xp ? xp.firstOf(b) : row0, xp ? xp.lastOf(b) : row1, row0, row1);
+    const x0 = xp ? xp.firstOf(b) : row0;
+    m4.pushBlock(p.stats(b), x0, xp ? xp.lastOf(b) : row1, row0, row1);
+    if (band) m4.pushBandBlock((band[0] as Pyramid).stats(b).min, (band[1] as Pyramid).stats(b).max, x0);
   }
   await pushRaw(m4, src, Math.max(b0, b1) * p.blockRows, r1, sp, null);
   return { rows, monotone, buckets: m4.result() };
@@ -120,21 +128,35 @@ async function pushRaw(
     const skip = Math.max(0, r0 - s);
     const xs = src.x ? src.x.read(s + skip, e) : null;
     const v = values.subarray(skip);
-    if (keep && xs) pushFiltered(m4, v, xs, s + skip, keep);
-    else m4.pushRows(v, xs, s + skip);
+    const band = src.band ? ([src.band.lo.read(s + skip, e), src.band.hi.read(s + skip, e)] as const) : null;
+    if (keep && xs) pushFiltered(m4, v, xs, s + skip, keep, band);
+    else {
+      m4.pushRows(v, xs, s + skip);
+      if (band) m4.pushBand(band[0], band[1], xs, s + skip);
+    }
     if (e < r1) await yieldToLoop();
   }
 }
 
-function pushFiltered(m4: M4, values: Float64Array, xs: Float64Array, firstRow: number, [lo, hi]: [number, number]): void {
+function pushFiltered(
+  m4: M4,
+  values: Float64Array,
+  xs: Float64Array,
+  firstRow: number,
+  [from, to]: [number, number],
+  band: readonly [Float64Array, Float64Array] | null,
+): void {
   for (let i = 0; i < values.length; i++) {
     const x = xs[i] as number;
-    if (x >= lo && x <= hi) m4.pushRows(values.subarray(i, i + 1), xs.subarray(i, i + 1), firstRow + i);
+    if (!(x >= from && x <= to)) continue;
+    const at = xs.subarray(i, i + 1);
+    m4.pushRows(values.subarray(i, i + 1), at, firstRow + i);
+    if (band) m4.pushBand(band[0].subarray(i, i + 1), band[1].subarray(i, i + 1), at, firstRow + i);
   }
 }
 
 /** Rows `[r0, r1)` whose x lies in [from, to] (every row when x ever decreases). */
-export async function rowRange(src: SeriesSource, rows: number, q: SeriesQuery, cache: PyramidCache): Promise<[number, number]> {
+export async function rowRange(src: SeriesSource, rows: number, q: SeriesQuery, cache: PyramidSource): Promise<[number, number]> {
   const xp = src.x && rows > 0 ? await cache.get(`${src.key}\0x`, src.x, rows) : null;
   return xp && !xp.monotone ? [0, rows] : findRows(src, xp, rows, q);
 }

@@ -20,12 +20,13 @@ import { PyramidCache } from "./cache.js";
 import { Catalog } from "./catalog.js";
 import { csv } from "./csv.js";
 import { EventHub } from "./events.js";
+import { MergeStore } from "./merges.js";
 import { ApiError, sendJson } from "./params.js";
 import { Guard, newToken, SECURITY_HEADERS } from "./security.js";
 
 /** Options of {@link startViewer}. */
 export interface ViewerOptions {
-  /** Files, and folders watched for `.h5`/`.hdf5` files (each file a run). */
+  /** Files, run folders, and folders of runs (watched: see catalog.ts). */
   paths: readonly string[];
   /** Address to bind. @default "127.0.0.1" */
   host?: string;
@@ -58,6 +59,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const assets = loadAssets();
   const catalog = new Catalog(options.paths);
   const cache = new PyramidCache(options.cacheBytes);
+  const merges = new MergeStore(cache);
   const hub = new EventHub();
   const token = options.token ?? newToken();
   let guard: Guard | null = null;
@@ -75,7 +77,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     const route = ROUTES[url.pathname];
     if (route) {
       Promise.resolve()
-        .then(() => route({ catalog, cache }, url.searchParams, req, res))
+        .then(() => route({ catalog, cache, merges }, url.searchParams, req, res))
         .catch((err: unknown) => {
           const status = err instanceof ApiError ? err.status : 500;
           if (!res.headersSent) sendJson(req, res, status, { error: err instanceof Error ? err.message : String(err) });

@@ -1,0 +1,357 @@
+/**
+ * One series across the writers of a run, per step, as the viewer draws it: at each step (a
+ * writer's `NAME.step`, or its row index when it has none) the mean of the writers' values
+ * there (NaN left out: the exactly rounded sum over the count, as `H5Run.aggregate` computes
+ * it), the smallest and largest finite value (the band), and how many values there were.
+ *
+ * Its rows, one per step in ascending order, come from a streaming merge of the writers' rows
+ * and are never all kept: every {@link BLOCK_ROWS} merged rows a checkpoint records where each
+ * writer stands, and pyramids of the step, mean, low and high columns are fed as the merge
+ * goes, so that any range can be merged again from the checkpoint before it and wide views
+ * use the pyramids (query.ts, as for one writer's series). Memory is in proportion to the
+ * steps divided by {@link BLOCK_ROWS}.
+ *
+ * When writers grow, only what changed is merged again: from the checkpoint before the
+ * smallest step among their new rows. A writer that joins late with early steps means merging
+ * (nearly) all again; a writer whose file was replaced, or that left, means merging all again.
+ *
+ * @module
+ */
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { exactSum } from "../model/exact-sum.js";
+import type { PyramidCache, PyramidSource } from "./cache.js";
+import type { Column } from "./column.js";
+import { BLOCK_ROWS, Pyramid } from "./pyramid.js";
+
+/** One writer's series. */
+export interface MergeSource {
+  writer: string;
+  values: Column;
+  /** Its step column, or null: its steps are its row indexes. */
+  steps: Column | null;
+  /** What it was read from (its file): another file of the same writer is merged anew. */
+  origin: object;
+  /** Changes when the file was reopened from scratch. */
+  generation: number;
+}
+
+/** Merged rows `[start, start + length)`, as columns. */
+export interface MergedRows {
+  step: Float64Array;
+  mean: Float64Array;
+  lo: Float64Array;
+  hi: Float64Array;
+  count: Float64Array;
+}
+
+/** A writer's steps go back (or are not numbers): the merge needs them in order. */
+export class StepsOutOfOrder extends Error {}
+
+/** Rows of a writer read at a time while merging everything. */
+const READ_ROWS = 1 << 16;
+/** Merged rows fed to the pyramids at a time (then the event loop turns). */
+const FEED_ROWS = 1 << 16;
+/** Recent range merges kept: the columns of one range are read one after the other. */
+const MEMO = 4;
+
+const EMPTY = new Float64Array(0);
+
+/** One writer's rows, read a block at a time from row `pos` on. */
+class Cursor {
+  readonly source: MergeSource;
+  readonly length: number;
+  pos: number;
+  readonly #readRows: number;
+  #start = 0;
+  #steps: Float64Array = EMPTY;
+  #values: Float64Array = EMPTY;
+
+  constructor(source: MergeSource, length: number, pos: number, readRows: number) {
+    this.source = source;
+    this.length = length;
+    this.pos = pos;
+    this.#readRows = readRows;
+  }
+
+  /** The step of row `pos`, or +Infinity past the last row. */
+  step(): number {
+    const i = this.pos - this.#start;
+    if (i < this.#values.length) return this.#steps[i] as number;
+    if (this.pos >= this.length) return Number.POSITIVE_INFINITY;
+    const end = Math.min(this.length, this.pos + this.#readRows);
+    this.#start = this.pos;
+    this.#values = this.source.values.read(this.pos, end);
+    this.#steps = this.source.steps ? this.source.steps.read(this.pos, end) : Float64Array.from({ length: end - this.pos }, (_, k) => this.pos + k);
+    return this.#steps[0] as number;
+  }
+
+  /** The value of row `pos`; call after {@link step}. */
+  value(): number {
+    return this.#values[this.pos - this.#start] as number;
+  }
+}
+
+function allocate(rows: number): MergedRows {
+  return {
+    step: new Float64Array(rows),
+    mean: new Float64Array(rows),
+    lo: new Float64Array(rows),
+    hi: new Float64Array(rows),
+    count: new Float64Array(rows),
+  };
+}
+
+function slice(rows: MergedRows, start: number, end: number): MergedRows {
+  return {
+    step: rows.step.subarray(start, end),
+    mean: rows.mean.subarray(start, end),
+    lo: rows.lo.subarray(start, end),
+    hi: rows.hi.subarray(start, end),
+    count: rows.count.subarray(start, end),
+  };
+}
+
+/** The values gathered at one step. */
+let gathered = new Float64Array(64);
+
+/** Merge up to `max` rows from the cursors into `out` from index `at`; returns how many. */
+function mergeRows(cursors: readonly Cursor[], max: number, out: MergedRows, at: number): number {
+  let made = 0;
+  while (made < max) {
+    let here = Number.POSITIVE_INFINITY;
+    for (const c of cursors) {
+      const s = c.step();
+      if (s < here) here = s;
+    }
+    if (here === Number.POSITIVE_INFINITY) break;
+    let n = 0;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const c of cursors) {
+      let s = c.step();
+      // A writer may log a step more than once: each of its rows counts.
+      while (s === here) {
+        const v = c.value();
+        if (!Number.isNaN(v)) {
+          if (n === gathered.length) {
+            const grown = new Float64Array(n * 2);
+            grown.set(gathered);
+            gathered = grown;
+          }
+          gathered[n++] = v;
+          if (v - v === 0) {
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
+        }
+        c.pos++;
+        s = c.step();
+      }
+      if (!(s > here)) {
+        throw new StepsOutOfOrder(
+          `writer ${c.source.writer}: ${c.source.values.name} row ${c.pos} has step ${s}, after step ${here}; the mean across writers needs steps in order`,
+        );
+      }
+    }
+    const i = at + made++;
+    out.step[i] = here;
+    out.mean[i] = n === 0 ? Number.NaN : n === 1 ? (gathered[0] as number) : exactSum(gathered, n) / n;
+    out.lo[i] = lo <= hi ? lo : Number.NaN;
+    out.hi[i] = lo <= hi ? hi : Number.NaN;
+    out.count[i] = n;
+  }
+  return made;
+}
+
+/** What a merge went through, per writer: so that the next update merges only what changed. */
+interface Seen {
+  origin: object;
+  generation: number;
+  length: number;
+}
+
+export class MergedSeries {
+  /** Unique in the server: the prefix of its smoothed pyramids in the cache. */
+  readonly key: string;
+  readonly #cache: PyramidCache;
+  #rows = 0;
+  #sources: MergeSource[] = [];
+  #lengths: number[] = [];
+  #seen = new Map<string, Seen>();
+  /** Per writer, where it stands at the start of each block of merged rows. */
+  #marks = new Map<string, Float64Array>();
+  readonly #pyramids = { step: new Pyramid(), mean: new Pyramid(), lo: new Pyramid(), hi: new Pyramid() };
+  #memo: { start: number; end: number; rows: MergedRows }[] = [];
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** The merged rows as columns, for query.ts. */
+  readonly step: Column;
+  readonly mean: Column;
+  readonly lo: Column;
+  readonly hi: Column;
+  /** Its own pyramids for the raw columns; smoothed means go to the cache. */
+  readonly pyramids: PyramidSource;
+
+  constructor(key: string, cache: PyramidCache) {
+    this.key = key;
+    this.#cache = cache;
+    cache.drop(`${key}\0`); // smoothed pyramids of a merge dropped before: not ours to trust
+    const column = (name: keyof MergedRows): Column => {
+      const self = this;
+      return {
+        name,
+        get length() {
+          return self.#rows;
+        },
+        read: (start, end) => this.read(start, end)[name],
+      };
+    };
+    this.step = column("step");
+    this.mean = column("mean");
+    this.lo = column("lo");
+    this.hi = column("hi");
+    const own = new Map<Column, Pyramid>([
+      [this.step, this.#pyramids.step],
+      [this.mean, this.#pyramids.mean],
+      [this.lo, this.#pyramids.lo],
+      [this.hi, this.#pyramids.hi],
+    ]);
+    this.pyramids = {
+      get: async (k, col, rows, weight = null) => {
+        const mine = weight === null ? own.get(col) : undefined;
+        return mine ?? this.#cache.get(k, col, rows, weight);
+      },
+    };
+  }
+
+  /** Merged rows (one per step). */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** The writers merged, sorted. */
+  get writers(): string[] {
+    return this.#sources.map((s) => s.writer);
+  }
+
+  /** Bytes held, for the store's budget. */
+  get bytes(): number {
+    let marks = 0;
+    for (const m of this.#marks.values()) marks += m.byteLength;
+    const p = this.#pyramids;
+    return p.step.bytes + p.mean.bytes + p.lo.bytes + p.hi.bytes + marks;
+  }
+
+  /** Run `fn` alone: an update rewinds what a query reads, so they take turns. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Bring the merge up to the writers' rows now (`sources` sorted by writer). Call within {@link exclusive}. */
+  async update(sources: readonly MergeSource[]): Promise<void> {
+    const lengths = sources.map((s) => Math.min(s.values.length, s.steps?.length ?? Number.POSITIVE_INFINITY));
+    const names = new Set(sources.map((s) => s.writer));
+    let rebuild = [...this.#seen.keys()].some((w) => !names.has(w));
+    let smallest = Number.POSITIVE_INFINITY;
+    sources.forEach((s, k) => {
+      const seen = this.#seen.get(s.writer);
+      const length = lengths[k] as number;
+      if (seen && (seen.origin !== s.origin || seen.generation !== s.generation || length < seen.length)) rebuild = true;
+      const from = seen?.length ?? 0;
+      if (length > from) smallest = Math.min(smallest, s.steps ? (s.steps.read(from, from + 1)[0] as number) : from);
+    });
+    if (!rebuild && smallest === Number.POSITIVE_INFINITY) return;
+    if (Number.isNaN(smallest)) rebuild = true; // a step that is not a number: the merge says so
+    const block = rebuild ? 0 : this.#blockBefore(smallest);
+    this.#sources = [...sources];
+    this.#lengths = lengths;
+    this.#seen = new Map(sources.map((s, k) => [s.writer, { origin: s.origin, generation: s.generation, length: lengths[k] as number }]));
+    this.#memo = [];
+    try {
+      await this.#mergeFrom(block);
+    } catch (err) {
+      this.#seen.clear(); // merged anew next time
+      this.#rows = 0;
+      throw err;
+    }
+  }
+
+  /** The last block whose first step lies before `step` (its rows and the checkpoint at its start stay as they are). */
+  #blockBefore(step: number): number {
+    const p = this.#pyramids.step;
+    let lo = 0;
+    let hi = p.blocks; // the answer is the last block in [0, hi) with firstOf < step, or 0
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (p.firstOf(mid) < step) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(0, lo - 1);
+  }
+
+  /** Merge everything from the start of block `block` on, recording checkpoints and feeding the pyramids. */
+  async #mergeFrom(block: number): Promise<void> {
+    const start = block * BLOCK_ROWS;
+    for (const p of Object.values(this.#pyramids)) p.rewind(start);
+    this.#cache.rewind(`${this.key}\0`, start);
+    const cursors = this.#cursors(block, READ_ROWS);
+    const out = allocate(FEED_ROWS);
+    let row = start;
+    for (;;) {
+      let filled = 0;
+      let done = false;
+      while (filled < FEED_ROWS && !done) {
+        this.#mark((row + filled) / BLOCK_ROWS, cursors);
+        const made = mergeRows(cursors, BLOCK_ROWS, out, filled);
+        filled += made;
+        done = made < BLOCK_ROWS;
+      }
+      const chunk = slice(out, 0, filled);
+      this.#pyramids.step.feed(chunk.step);
+      this.#pyramids.mean.feed(chunk.mean);
+      this.#pyramids.lo.feed(chunk.lo);
+      this.#pyramids.hi.feed(chunk.hi);
+      row += filled;
+      this.#rows = row;
+      if (done) return;
+      await yieldToLoop();
+    }
+  }
+
+  #mark(block: number, cursors: readonly Cursor[]): void {
+    for (const c of cursors) {
+      let marks = this.#marks.get(c.source.writer);
+      if (!marks || marks.length <= block) {
+        const grown = new Float64Array(Math.max(64, (block + 1) * 2));
+        if (marks) grown.set(marks);
+        marks = grown;
+        this.#marks.set(c.source.writer, marks);
+      }
+      marks[block] = c.pos;
+    }
+  }
+
+  /** Cursors where the writers stand at the start of block `block` (a writer that joined since: its first row). */
+  #cursors(block: number, readRows: number): Cursor[] {
+    return this.#sources.map(
+      (s, k) => new Cursor(s, this.#lengths[k] as number, block === 0 ? 0 : (this.#marks.get(s.writer)?.[block] ?? 0), readRows),
+    );
+  }
+
+  /** Merged rows `start..end` (within {@link rows}), merged again from the checkpoint before them. */
+  read(start: number, end: number): MergedRows {
+    const hit = this.#memo.find((m) => m.start <= start && end <= m.end);
+    if (hit) return slice(hit.rows, start - hit.start, end - hit.start);
+    const block = Math.floor(start / BLOCK_ROWS);
+    const from = block * BLOCK_ROWS;
+    const out = allocate(end - from);
+    // Read no more of each writer than this range needs, at most a block of the full merge's size.
+    const made = mergeRows(this.#cursors(block, Math.min(READ_ROWS, end - from + 64)), end - from, out, 0);
+    const rows = slice(out, start - from, made);
+    this.#memo.unshift({ start, end: from + made, rows });
+    this.#memo.length = Math.min(this.#memo.length, MEMO);
+    return rows;
+  }
+}
