@@ -23,12 +23,18 @@ const described = (t: MergeTarget) => ({ agg: "mean", writers: t.merged.writers,
 /** `/api/series?agg=mean`: M4 buckets of the mean (smoothed with `smooth`), and `lo`/`hi`, the band of the raw values. */
 export function aggSeries(ctx: ApiContext, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const query = seriesQuery(q);
-  return ctx.merges.with(ctx.catalog, q, async (t) => {
-    const answer = await querySeries(mergedSource(t), query, t.merged.pyramids);
-    const { row0: _r0, row1: _r1, ...buckets } = answer.buckets;
-    const smooth = query.smooth === undefined ? {} : { smooth: query.smooth };
-    sendJson(req, res, 200, { rows: answer.rows, x: t.x, monotone: true, ...described(t), ...smooth, buckets });
-  });
+  return ctx.merges.with(
+    ctx.catalog,
+    q,
+    async (t) => {
+      // rawRows 0: the merge's pyramids exist, and merging rows again costs more than reading one series.
+      const answer = await querySeries(mergedSource(t), { ...query, rawRows: 0 }, t.merged.pyramids);
+      const { row0: _r0, row1: _r1, ...buckets } = answer.buckets;
+      const smooth = query.smooth === undefined ? {} : { smooth: query.smooth };
+      sendJson(req, res, 200, { rows: answer.rows, x: t.x, monotone: true, ...described(t), ...smooth, buckets });
+    },
+    query.smooth ?? null,
+  );
 }
 
 const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);

@@ -7,7 +7,7 @@
  */
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Column } from "./column.js";
-import { Pyramid } from "./pyramid.js";
+import { BLOCK_ROWS, Pyramid } from "./pyramid.js";
 
 /** Rows read at a time while a pyramid is built, then the event loop turns: 64K rows read fastest here (4 MiB reads: 2.3x slower). */
 const FEED_ROWS = 1 << 16;
@@ -18,13 +18,16 @@ interface Entry {
   busy: Promise<void> | null;
 }
 
-/** Where queries get pyramids: the cache, or a run's merged series (which keeps its own). */
+/** Where queries get pyramids: the cache, or a run's merged series (merged.ts), which keeps its own. */
 export interface PyramidSource {
+  /** Rows per block of the pyramids it gives. */
+  readonly blockRows: number;
   get(key: string, column: Column, rows: number, weight?: number | null): Promise<Pyramid>;
 }
 
 export class PyramidCache implements PyramidSource {
   readonly budget: number;
+  readonly blockRows = BLOCK_ROWS;
   readonly #entries = new Map<string, Entry>();
 
   /** @param budget bytes of statistics kept across every series. @default 128 MiB */
@@ -71,15 +74,6 @@ export class PyramidCache implements PyramidSource {
   /** Forget every series whose key starts with `prefix` (a run that was replaced or removed). */
   drop(prefix: string): void {
     for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.#entries.delete(key);
-  }
-
-  /** Series whose rows change from `row` on (a run's merged series): their pyramids forget those rows. */
-  rewind(prefix: string, row: number): void {
-    for (const [key, e] of this.#entries) {
-      if (!key.startsWith(prefix)) continue;
-      if (e.busy) this.#entries.delete(key); // rebuilt by the next request
-      else e.pyramid.rewind(row);
-    }
   }
 
   /** Bytes held now. */

@@ -262,8 +262,10 @@ function readFolder(root: string, dir: string): { writers: Map<string, string>; 
 function walk(root: string, dir: string, depth: number, found: Map<string, Found>): void {
   const here = readFolder(root, dir);
   const loose = [...here.files];
-  if (dir === root) loose.push(...here.writers.values()); // the watched folder's own files: one run each
-  else if (here.writers.size > 0 || here.index) found.set(idOf(dir), { name: path.relative(root, dir), folder: dir, writers: here.writers });
+  if (dir === root)
+    loose.push(...here.writers.values()); // the watched folder's own files: one run each
+  else if (here.writers.size > 0 || here.index)
+    found.set(idOf(dir), { name: path.relative(root, dir), folder: dir, writers: here.writers });
   for (const file of loose) found.set(idOf(file), { name: path.relative(root, file).replace(EXTENSIONS, ""), file });
   if (depth < MAX_DEPTH) for (const folder of here.folders) walk(root, folder, depth + 1, found);
 }

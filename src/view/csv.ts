@@ -99,8 +99,7 @@ function aggCsv(ctx: ApiContext, q: URLSearchParams, req: IncomingMessage, res: 
     for (let s = r0; s < r1 && !res.destroyed; s += BLOCK_ROWS) {
       const r = t.merged.read(s, Math.min(r1, s + BLOCK_ROWS));
       let text = "";
-      for (let i = 0; i < r.step.length; i++)
-        text += `${r.step[i]},${cell(r.mean[i])},${cell(r.lo[i])},${cell(r.hi[i])},${r.count[i]}\n`;
+      for (let i = 0; i < r.step.length; i++) text += `${r.step[i]},${cell(r.mean[i])},${cell(r.lo[i])},${cell(r.hi[i])},${r.count[i]}\n`;
       await write(res, text);
     }
     res.end();

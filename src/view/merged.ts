@@ -5,11 +5,13 @@
  * it), the smallest and largest finite value (the band), and how many values there were.
  *
  * Its rows, one per step in ascending order, come from a streaming merge of the writers' rows
- * and are never all kept: every {@link BLOCK_ROWS} merged rows a checkpoint records where each
- * writer stands, and pyramids of the step, mean, low and high columns are fed as the merge
- * goes, so that any range can be merged again from the checkpoint before it and wide views
- * use the pyramids (query.ts, as for one writer's series). Memory is in proportion to the
- * steps divided by {@link BLOCK_ROWS}.
+ * and are never all kept: at the start of every block of merged rows a checkpoint records
+ * where each writer stands, and pyramids of the step, mean, low and high columns are fed as
+ * the merge goes, so that any range can be merged again from the checkpoint before it and
+ * wide views use the pyramids (query.ts, as for one writer's series). Merging costs several
+ * times what reading one series does, so blocks are small ({@link FINE_ROWS} rows: a view of
+ * 1,000 pixels uses the pyramids from 256K steps on) until the run is large; memory is in
+ * proportion to the steps divided by the block size.
  *
  * When writers grow, only what changed is merged again: from the checkpoint before the
  * smallest step among their new rows. A writer that joins late with early steps means merging
@@ -19,9 +21,14 @@
  */
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { exactSum } from "../model/exact-sum.js";
-import type { PyramidCache, PyramidSource } from "./cache.js";
+import type { PyramidSource } from "./cache.js";
 import type { Column } from "./column.js";
 import { BLOCK_ROWS, Pyramid } from "./pyramid.js";
+
+/** Rows per block while the merge is small: about 2 bytes of pyramids and checkpoints per step. */
+export const FINE_ROWS = 128;
+/** Beyond this many steps, blocks of {@link BLOCK_ROWS} (merged again once): 0.3 bytes per step. */
+const FINE_MAX = 1 << 22;
 
 /** One writer's series. */
 export interface MergeSource {
@@ -53,6 +60,8 @@ const READ_ROWS = 1 << 16;
 const FEED_ROWS = 1 << 16;
 /** Recent range merges kept: the columns of one range are read one after the other. */
 const MEMO = 4;
+/** Smoothing weights kept per merge (a slider moved: each new weight means merging all again). */
+const WEIGHTS = 3;
 
 const EMPTY = new Float64Array(0);
 
@@ -81,7 +90,9 @@ class Cursor {
     const end = Math.min(this.length, this.pos + this.#readRows);
     this.#start = this.pos;
     this.#values = this.source.values.read(this.pos, end);
-    this.#steps = this.source.steps ? this.source.steps.read(this.pos, end) : Float64Array.from({ length: end - this.pos }, (_, k) => this.pos + k);
+    this.#steps = this.source.steps
+      ? this.source.steps.read(this.pos, end)
+      : Float64Array.from({ length: end - this.pos }, (_, k) => this.pos + k);
     return this.#steps[0] as number;
   }
 
@@ -170,17 +181,32 @@ interface Seen {
   length: number;
 }
 
+type Columns = "step" | "mean" | "lo" | "hi";
+
+function pyramidsOf(blockRows: number): Record<Columns, Pyramid> {
+  return {
+    step: new Pyramid(null, blockRows),
+    mean: new Pyramid(null, blockRows),
+    lo: new Pyramid(null, blockRows),
+    hi: new Pyramid(null, blockRows),
+  };
+}
+
 export class MergedSeries {
-  /** Unique in the server: the prefix of its smoothed pyramids in the cache. */
+  /** Unique in the server. */
   readonly key: string;
-  readonly #cache: PyramidCache;
+  readonly #fineMax: number;
   #rows = 0;
   #sources: MergeSource[] = [];
   #lengths: number[] = [];
   #seen = new Map<string, Seen>();
+  /** Rows per block: of the pyramids, and between checkpoints. */
+  #block = FINE_ROWS;
+  #pyramids = pyramidsOf(FINE_ROWS);
+  /** Pyramids of the smoothed mean, by weight, fed by the same merges. */
+  #smoothed = new Map<number, Pyramid>();
   /** Per writer, where it stands at the start of each block of merged rows. */
   #marks = new Map<string, Float64Array>();
-  readonly #pyramids = { step: new Pyramid(), mean: new Pyramid(), lo: new Pyramid(), hi: new Pyramid() };
   #memo: { start: number; end: number; rows: MergedRows }[] = [];
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -189,37 +215,38 @@ export class MergedSeries {
   readonly mean: Column;
   readonly lo: Column;
   readonly hi: Column;
-  /** Its own pyramids for the raw columns; smoothed means go to the cache. */
+  /** Its pyramids, as queries ask for them: of the raw columns, and of the mean smoothed with a weight given to {@link update}. */
   readonly pyramids: PyramidSource;
 
-  constructor(key: string, cache: PyramidCache) {
+  /** @param fineMax steps beyond which blocks grow to BLOCK_ROWS (tests lower it) */
+  constructor(key: string, fineMax = FINE_MAX) {
     this.key = key;
-    this.#cache = cache;
-    cache.drop(`${key}\0`); // smoothed pyramids of a merge dropped before: not ours to trust
-    const column = (name: keyof MergedRows): Column => {
-      const self = this;
-      return {
+    this.#fineMax = fineMax;
+    const self = this;
+    const own = new Map<Column, Columns>();
+    const column = (name: Columns): Column => {
+      const col: Column = {
         name,
         get length() {
           return self.#rows;
         },
-        read: (start, end) => this.read(start, end)[name],
+        read: (start, end) => self.read(start, end)[name],
       };
+      own.set(col, name);
+      return col;
     };
     this.step = column("step");
     this.mean = column("mean");
     this.lo = column("lo");
     this.hi = column("hi");
-    const own = new Map<Column, Pyramid>([
-      [this.step, this.#pyramids.step],
-      [this.mean, this.#pyramids.mean],
-      [this.lo, this.#pyramids.lo],
-      [this.hi, this.#pyramids.hi],
-    ]);
     this.pyramids = {
-      get: async (k, col, rows, weight = null) => {
-        const mine = weight === null ? own.get(col) : undefined;
-        return mine ?? this.#cache.get(k, col, rows, weight);
+      get blockRows() {
+        return self.#block;
+      },
+      async get(_key, col, _rows, weight = null) {
+        const found = weight === null ? self.#pyramids[own.get(col) as Columns] : self.#smoothed.get(weight);
+        if (!found) throw new Error(`no pyramid of ${col.name}${weight === null ? "" : ` smoothed with ${weight}`}: update() first`);
+        return found;
       },
     };
   }
@@ -236,10 +263,10 @@ export class MergedSeries {
 
   /** Bytes held, for the store's budget. */
   get bytes(): number {
-    let marks = 0;
-    for (const m of this.#marks.values()) marks += m.byteLength;
-    const p = this.#pyramids;
-    return p.step.bytes + p.mean.bytes + p.lo.bytes + p.hi.bytes + marks;
+    let total = 0;
+    for (const m of this.#marks.values()) total += m.byteLength;
+    for (const p of this.#all()) total += p.bytes;
+    return total;
   }
 
   /** Run `fn` alone: an update rewinds what a query reads, so they take turns. */
@@ -249,8 +276,11 @@ export class MergedSeries {
     return run;
   }
 
-  /** Bring the merge up to the writers' rows now (`sources` sorted by writer). Call within {@link exclusive}. */
-  async update(sources: readonly MergeSource[]): Promise<void> {
+  /**
+   * Bring the merge up to the writers' rows now (`sources` sorted by writer), with a pyramid of
+   * the mean smoothed with `weight` when one is given. Call within {@link exclusive}.
+   */
+  async update(sources: readonly MergeSource[], weight: number | null = null): Promise<void> {
     const lengths = sources.map((s) => Math.min(s.values.length, s.steps?.length ?? Number.POSITIVE_INFINITY));
     const names = new Set(sources.map((s) => s.writer));
     let rebuild = [...this.#seen.keys()].some((w) => !names.has(w));
@@ -262,20 +292,47 @@ export class MergedSeries {
       const from = seen?.length ?? 0;
       if (length > from) smallest = Math.min(smallest, s.steps ? (s.steps.read(from, from + 1)[0] as number) : from);
     });
-    if (!rebuild && smallest === Number.POSITIVE_INFINITY) return;
-    if (Number.isNaN(smallest)) rebuild = true; // a step that is not a number: the merge says so
-    const block = rebuild ? 0 : this.#blockBefore(smallest);
+    const fresh = weight !== null && !this.#smoothed.has(weight);
+    if (fresh) this.#addWeight(weight);
+    else if (weight !== null) this.#useWeight(weight);
+    if (!rebuild && !fresh && smallest === Number.POSITIVE_INFINITY) return;
+    if (fresh || Number.isNaN(smallest)) rebuild = true; // a step that is not a number: the merge says so
     this.#sources = [...sources];
     this.#lengths = lengths;
     this.#seen = new Map(sources.map((s, k) => [s.writer, { origin: s.origin, generation: s.generation, length: lengths[k] as number }]));
     this.#memo = [];
     try {
-      await this.#mergeFrom(block);
+      await this.#mergeFrom(rebuild ? 0 : this.#blockBefore(smallest));
+      if (this.#rows > this.#fineMax && this.#block === FINE_ROWS) {
+        this.#block = BLOCK_ROWS;
+        this.#pyramids = pyramidsOf(BLOCK_ROWS);
+        for (const w of this.#smoothed.keys()) this.#smoothed.set(w, new Pyramid(w, BLOCK_ROWS));
+        this.#marks.clear();
+        await this.#mergeFrom(0);
+      }
     } catch (err) {
-      this.#seen.clear(); // merged anew next time
+      // Merged anew next time.
+      this.#seen.clear();
+      for (const p of this.#all()) p.rewind(0);
       this.#rows = 0;
       throw err;
     }
+  }
+
+  #all(): Pyramid[] {
+    return [...Object.values(this.#pyramids), ...this.#smoothed.values()];
+  }
+
+  #addWeight(weight: number): void {
+    this.#smoothed.set(weight, new Pyramid(weight, this.#block));
+    for (const w of this.#smoothed.keys()) if (this.#smoothed.size > WEIGHTS) this.#smoothed.delete(w);
+  }
+
+  /** The most recently used weight goes last. */
+  #useWeight(weight: number): void {
+    const p = this.#smoothed.get(weight) as Pyramid;
+    this.#smoothed.delete(weight);
+    this.#smoothed.set(weight, p);
   }
 
   /** The last block whose first step lies before `step` (its rows and the checkpoint at its start stay as they are). */
@@ -293,9 +350,9 @@ export class MergedSeries {
 
   /** Merge everything from the start of block `block` on, recording checkpoints and feeding the pyramids. */
   async #mergeFrom(block: number): Promise<void> {
-    const start = block * BLOCK_ROWS;
-    for (const p of Object.values(this.#pyramids)) p.rewind(start);
-    this.#cache.rewind(`${this.key}\0`, start);
+    const size = this.#block;
+    const start = block * size;
+    for (const p of this.#all()) p.rewind(start);
     const cursors = this.#cursors(block, READ_ROWS);
     const out = allocate(FEED_ROWS);
     let row = start;
@@ -303,16 +360,14 @@ export class MergedSeries {
       let filled = 0;
       let done = false;
       while (filled < FEED_ROWS && !done) {
-        this.#mark((row + filled) / BLOCK_ROWS, cursors);
-        const made = mergeRows(cursors, BLOCK_ROWS, out, filled);
+        this.#mark((row + filled) / size, cursors);
+        const made = mergeRows(cursors, size, out, filled);
         filled += made;
-        done = made < BLOCK_ROWS;
+        done = made < size;
       }
       const chunk = slice(out, 0, filled);
-      this.#pyramids.step.feed(chunk.step);
-      this.#pyramids.mean.feed(chunk.mean);
-      this.#pyramids.lo.feed(chunk.lo);
-      this.#pyramids.hi.feed(chunk.hi);
+      for (const name of ["step", "mean", "lo", "hi"] as const) this.#pyramids[name].feed(chunk[name]);
+      for (const p of this.#smoothed.values()) p.feed(chunk.mean);
       row += filled;
       this.#rows = row;
       if (done) return;
@@ -344,10 +399,10 @@ export class MergedSeries {
   read(start: number, end: number): MergedRows {
     const hit = this.#memo.find((m) => m.start <= start && end <= m.end);
     if (hit) return slice(hit.rows, start - hit.start, end - hit.start);
-    const block = Math.floor(start / BLOCK_ROWS);
-    const from = block * BLOCK_ROWS;
+    const block = Math.floor(start / this.#block);
+    const from = block * this.#block;
     const out = allocate(end - from);
-    // Read no more of each writer than this range needs, at most a block of the full merge's size.
+    // Read no more of each writer than this range needs, at most what the full merge reads at a time.
     const made = mergeRows(this.#cursors(block, Math.min(READ_ROWS, end - from + 64)), end - from, out, 0);
     const rows = slice(out, start - from, made);
     this.#memo.unshift({ start, end: from + made, rows });

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { PyramidCache } from "./cache.js";
 import type { Catalog, Run } from "./catalog.js";
 import { MergedSeries, type MergeSource, StepsOutOfOrder } from "./merged.js";
 import { ApiError, nameParam, runTarget } from "./params.js";
@@ -25,20 +24,18 @@ export interface MergeTarget {
 
 export class MergeStore {
   readonly budget: number;
-  readonly #cache: PyramidCache;
   readonly #entries = new Map<string, MergedSeries>();
 
-  /** @param budget bytes of checkpoints and pyramids kept across every merge. @default 32 MiB */
-  constructor(cache: PyramidCache, budget = 32 << 20) {
-    this.#cache = cache;
+  /** @param budget bytes of checkpoints and pyramids kept across every merge. @default 64 MiB */
+  constructor(budget = 64 << 20) {
     this.budget = budget;
   }
 
   /**
-   * The merge of `run=ID&name=NAME` across the writers that have it, up to date, and `use`
-   * run on it alone (no update rewinds it meanwhile).
+   * The merge of `run=ID&name=NAME` across the writers that have it, up to date (with its mean
+   * smoothed with `weight`, when given), and `use` run on it alone (no update rewinds it meanwhile).
    */
-  async with<T>(catalog: Catalog, q: URLSearchParams, use: (t: MergeTarget) => Promise<T> | T): Promise<T> {
+  async with<T>(catalog: Catalog, q: URLSearchParams, use: (t: MergeTarget) => Promise<T> | T, weight: number | null = null): Promise<T> {
     const run = runTarget(catalog, q);
     const name = nameParam(q);
     const sources = sourcesOf(run, name);
@@ -51,12 +48,12 @@ export class MergeStore {
     const key = `agg\0${run.id}\0${name}`;
     let merged = this.#entries.get(key);
     if (merged) this.#entries.delete(key); // most recently used goes last
-    merged ??= new MergedSeries(key, this.#cache);
+    merged ??= new MergedSeries(key);
     this.#entries.set(key, merged);
     const m = merged;
     const answer = await m.exclusive(async () => {
       try {
-        await m.update(sources);
+        await m.update(sources, weight);
       } catch (err) {
         if (err instanceof StepsOutOfOrder) throw new ApiError(409, err.message);
         throw err;

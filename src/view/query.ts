@@ -11,7 +11,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { PyramidSource } from "./cache.js";
 import type { Column } from "./column.js";
 import { type Buckets, M4 } from "./m4.js";
-import { BLOCK_ROWS, type Pyramid } from "./pyramid.js";
+import type { Pyramid } from "./pyramid.js";
 import { Ema } from "./smoothing.js";
 
 /** Views of at most this many rows read rows directly: 1M float64 rows read and aggregate in ~10 ms here (~40 ms on a busy machine). */
@@ -67,7 +67,7 @@ export async function querySeries(src: SeriesSource, q: SeriesQuery, cache: Pyra
   const m4 = new M4(q.buckets, from, to);
   const weight = q.smooth ?? null;
   const sp = weight !== null && weight > 0 ? await cache.get(src.key, src.values, rows, weight) : null;
-  const block = sp?.blockRows ?? BLOCK_ROWS;
+  const block = sp?.blockRows ?? cache.blockRows;
   const wide = monotone && r1 - r0 > (q.rawRows ?? RAW_ROWS) && (r1 - r0) / q.buckets >= SNAP * block;
   if (!wide) {
     await pushRaw(m4, src, r0, r1, sp, monotone ? null : [from, to]);
@@ -75,7 +75,7 @@ export async function querySeries(src: SeriesSource, q: SeriesQuery, cache: Pyra
   }
   const p = sp ?? (await cache.get(src.key, src.values, rows));
   const band = src.band
-    ? [await cache.get(`${src.key}\0lo`, src.band.lo, rows), await cache.get(`${src.key}\0hi`, src.band.hi, rows)]
+    ? ([await cache.get(`${src.key}\0lo`, src.band.lo, rows), await cache.get(`${src.key}\0hi`, src.band.hi, rows)] as const)
     : null;
   const b0 = Math.ceil(r0 / p.blockRows);
   const b1 = Math.floor(r1 / p.blockRows); // blocks b0..b1-1 are whole and inside
@@ -85,7 +85,7 @@ export async function querySeries(src: SeriesSource, q: SeriesQuery, cache: Pyra
     const row1 = row0 + p.blockRows - 1;
     const x0 = xp ? xp.firstOf(b) : row0;
     m4.pushBlock(p.stats(b), x0, xp ? xp.lastOf(b) : row1, row0, row1);
-    if (band) m4.pushBandBlock((band[0] as Pyramid).stats(b).min, (band[1] as Pyramid).stats(b).max, x0);
+    if (band) m4.pushBandBlock(band[0].stats(b).min, band[1].stats(b).max, x0);
   }
   await pushRaw(m4, src, Math.max(b0, b1) * p.blockRows, r1, sp, null);
   return { rows, monotone, buckets: m4.result() };

@@ -59,7 +59,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   const assets = loadAssets();
   const catalog = new Catalog(options.paths);
   const cache = new PyramidCache(options.cacheBytes);
-  const merges = new MergeStore(cache);
+  const merges = new MergeStore();
   const hub = new EventHub();
   const token = options.token ?? newToken();
   let guard: Guard | null = null;
