@@ -32,8 +32,8 @@ function sources(writers: readonly Writer[], rows?: (w: Writer) => number): Merg
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((w) => {
       const n = rows ? rows(w) : w.values.length;
-      let origin = origins.get(w.name);
-      if (!origin) origins.set(w.name, (origin = {}));
+      const origin = origins.get(w.name) ?? {};
+      origins.set(w.name, origin);
       return {
         writer: w.name,
         values: column("loss", w.values.slice(0, n)),
@@ -94,8 +94,8 @@ function check(answer: SeriesAnswer, merged: Merged, from: number | undefined, t
     const means = smoothed ? smoothed.slice(r0, r1 + 1) : rows.map((r) => r.mean);
     const finite = means.filter(Number.isFinite);
     const expect = {
-      min: finite.length ? finite.reduce((a, v) => (v < a ? v : a)) : null,
-      max: finite.length ? finite.reduce((a, v) => (v > a ? v : a)) : null,
+      min: finite.length ? finite.reduce((a, v) => Math.min(a, v)) : null,
+      max: finite.length ? finite.reduce((a, v) => Math.max(a, v)) : null,
       first: finite[0] ?? null,
       last: finite.at(-1) ?? null,
       count: finite.length,
