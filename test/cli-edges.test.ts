@@ -53,7 +53,7 @@ test("one-shot commands on a file written without concurrent readers wait for a 
   tempCwd(t);
   const writer = startNode(fixture("crash_writer"), ["live.h5", "plain", "100"], { test: t });
   await writer.waitFor((l) => typeof l.flushed === "number" && l.flushed > 0, "a first flush");
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 8; i++) {
     const r = cli(["ls", "live.h5", "--json"]);
     assert.equal(r.code, 0, `run ${i}: ${r.err}`);
     assert.ok(JSON.parse(r.out).datasets.length > 0);
