@@ -19,7 +19,7 @@ import { startNode } from "./helpers/child.js";
 import { have, PYTHON, python, run, sha256, tempDir } from "./helpers/interop.js";
 import { CLI, fixture } from "./helpers/paths.js";
 
-const KILLS = Number(process.env.H5LOGGER_CRASH_KILLS ?? 50);
+const KILLS = Number(process.env.H5LOGGER_CRASH_KILLS ?? 32);
 const PARALLEL = 3;
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed. */

@@ -20,17 +20,24 @@ import { H5S_UNLIMITED, TYPE_SPECS } from "./types.js";
  * in a scratch file at load, and yielding once, takes that stall here instead.
  */
 async function warmUp(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-scales-"));
+  // Best effort: a temp folder that cannot be written only leaves the stall where it was.
   try {
-    const id = Module.open(path.join(dir, "warm.h5"), Module.H5F_ACC_TRUNC, false, Module.H5F_LIBVER_V110, Module.H5F_LIBVER_V110);
-    const metadata = { ...TYPE_SPECS.float64, littleEndian: true, shape: [0n], maxshape: [H5S_UNLIMITED], chunks: [16n] };
-    Module.create_dataset(id, "/x", 0n, metadata as never);
-    Module.create_dataset(id, "/x.step", 0n, metadata as never);
-    Module.set_scale(id, "/x.step", "x.step");
-    Module.attach_scale(id, "/x", "/x.step", 0);
-    Module.close_file(id);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-scales-"));
+    try {
+      call("warming up dimension scales", () => {
+        const id = Module.open(path.join(dir, "warm.h5"), Module.H5F_ACC_TRUNC, false, Module.H5F_LIBVER_V110, Module.H5F_LIBVER_V110);
+        const metadata = { ...TYPE_SPECS.float64, littleEndian: true, shape: [0n], maxshape: [H5S_UNLIMITED], chunks: [16n] };
+        Module.create_dataset(id, "/x", 0n, metadata as never);
+        Module.create_dataset(id, "/x.step", 0n, metadata as never);
+        Module.set_scale(id, "/x.step", "x.step");
+        Module.attach_scale(id, "/x", "/x.step", 0);
+        Module.close_file(id);
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  } catch {
+    // nothing: see above
   }
   await new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -84,6 +84,9 @@ export class Column {
   /** Length of the strings buffered: a string row can be any size, so it counts apart from rowBytes. */
   #stringBytes = 0;
   readonly #budget: MemoryBudget;
+  /** The layout's batch sizes, as numbers of this object: `full` is asked after every push. */
+  #batchRows: number;
+  #batchBytes: number;
 
   constructor(
     name: string,
@@ -98,6 +101,8 @@ export class Column {
     this.path = hdf5Path(name);
     this.spec = spec;
     this.layout = layout;
+    this.#batchRows = layout.batchRows;
+    this.#batchBytes = layout.batchBytes;
     this.companions = companions;
     this.rowElements = rowSize(spec.rowShape);
     this.rowBytes = fileRowBytes(spec);
@@ -173,7 +178,7 @@ export class Column {
 
   /** Whether the buffer is full: the caller appends before the next push. */
   get full(): boolean {
-    return this.count >= this.layout.batchRows || this.#stringBytes >= this.layout.batchBytes;
+    return this.count >= this.#batchRows || this.#stringBytes >= this.#batchBytes;
   }
 
   /**
@@ -254,6 +259,8 @@ export class Column {
     hdf5.createDataset(file, this.path, dtype, { rowShape }, layout.chunkRows, { deflate: layout.deflate, stringBytes: maxBytes });
     linkCompanions(file, this.path, this.companions, rowShape.length, true);
     this.layout = layout;
+    this.#batchRows = layout.batchRows;
+    this.#batchBytes = layout.batchBytes;
     this.created = true;
   }
 

@@ -24,8 +24,8 @@ const SLASH = 0x2f;
 export class Columns {
   /** Every column once, in the order they were made. */
   readonly all: Column[] = [];
-  /** Columns by every name they were logged under (`loss` and `/loss` alike). */
-  readonly #byName = new Map<string, Column>();
+  /** Columns by every name they were logged under (`loss` and `/loss` alike); log() looks them up here itself. */
+  readonly byName = new Map<string, Column>();
   readonly #file: hdf5.FileHandle;
   readonly #options: ResolvedOptions;
   readonly #budget: MemoryBudget;
@@ -42,30 +42,30 @@ export class Columns {
 
   /** The column logged as `name`, if there is one: the hot path's lookup. */
   get(name: string): Column | undefined {
-    return this.#byName.get(name);
+    return this.byName.get(name);
   }
 
   /** The column of a name as given to setAttrs (either form of the name). */
   find(name: string): Column | undefined {
-    return this.#byName.get(name) ?? this.#byName.get(canonicalName(name));
+    return this.byName.get(name) ?? this.byName.get(canonicalName(name));
   }
 
   /** The column a first log of `name` with `value` goes to, made if needed. */
   columnFor(name: string, value: unknown, dtype: RowSpec["dtype"] | undefined, withStep: boolean): Column {
     const canonical = canonicalName(name);
-    let column = this.#byName.get(canonical);
+    let column = this.byName.get(canonical);
     if (!column) {
       const declared = this.#options.datasets.get(canonical) ?? {};
       const spec = specFor(canonical, value, { ...declared, ...(dtype ? { dtype } : {}) });
       column = this.#newColumn(canonical, (dtype ?? declared.dtype) ? spec : storedDtype(this.#file, canonical, spec), withStep);
     }
-    if (name !== canonical) this.#byName.set(name, column);
+    if (name !== canonical) this.byName.set(name, column);
     return column;
   }
 
   /** Forget a column whose first row was refused: it never reached the file. */
   drop(column: Column): void {
-    for (const [key, value] of this.#byName) if (value === column) this.#byName.delete(key);
+    for (const [key, value] of this.byName) if (value === column) this.byName.delete(key);
     this.all.splice(this.all.indexOf(column), 1);
     this.#budget.add(-column.bufferedBytes);
     this.#flushed.forget(column);
@@ -131,7 +131,7 @@ export class Columns {
     const column = new Column(name, spec, layout, companions, rowsOnDisk, kind === "dataset", this.#budget);
     // Scales cannot be attached once concurrent readers are on (SWMR forbids new attributes).
     column.linkPending = kind === "dataset" && !this.swmr;
-    this.#byName.set(name, column);
+    this.byName.set(name, column);
     this.all.push(column);
     this.#flushed.add(column, rowsOnDisk);
     return column;

@@ -77,6 +77,9 @@ export class H5Logger implements Disposable {
   readonly #writer: WriterFile;
   readonly #file: hdf5.FileHandle;
   readonly #columns: Columns;
+  /** The columns' map and the tick counter, held here for log(): see FlushSchedule.deadline. */
+  readonly #byName: ReadonlyMap<string, Column>;
+  readonly #ticks: Int32Array;
   readonly #budget: MemoryBudget;
   /** Row counts at the last good flush, to shrink back to after a failed write. */
   readonly #flushed = new FlushedRows();
@@ -102,6 +105,7 @@ export class H5Logger implements Disposable {
     this.#file = this.#writer.handle;
     this.#budget = new MemoryBudget(this.#options.maxBufferBytes);
     this.#columns = new Columns(this.#file, this.#options, this.#budget, this.#flushed);
+    this.#byName = this.#columns.byName;
     try {
       for (const [name, declaration] of this.#options.datasets) this.#columns.declare(name, declaration);
       hdf5.writeAttributes(this.#file, "/", this.#options.attrs);
@@ -113,6 +117,7 @@ export class H5Logger implements Disposable {
       throw err;
     }
     this.#schedule = new FlushSchedule(this.#options.flushEvery, () => this.#flushFromTimer());
+    this.#ticks = this.#schedule.ticks;
     closeAtExit(this);
   }
 
@@ -123,14 +128,14 @@ export class H5Logger implements Disposable {
    */
   log(name: string, value: unknown, options?: LogOptions): void {
     if (this.#state !== "open") this.#refuse(name);
-    const column = this.#columns.get(name);
+    const column = this.#byName.get(name);
     if (column === undefined || options !== undefined) {
       this.#logSlowly(name, value, options, column);
       return;
     }
     column.push(value, this.#step, column.companions.time ? nowSeconds() : 0);
     if (column.full || this.#budget.over) this.#writeOut(column);
-    if (this.#schedule.due()) this.#flush(true);
+    if (Atomics.load(this.#ticks, 0) >= this.#schedule.deadline) this.#flush(true);
   }
 
   // The first log of a name, or a log with options: kept out of log() so the common call stays small.
