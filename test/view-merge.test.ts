@@ -278,13 +278,32 @@ test("a large merge moves to coarse blocks once, and wide views stay exact; a sp
   }
 });
 
-test("a writer whose steps go back is refused with its name; steps as int64 become exact numbers", async () => {
+test("a writer whose steps go back is merged in step order, also as it grows; a step that is not a number is refused with the writer's name; int64 steps become exact numbers", async () => {
   const m = new MergedSeries("k");
-  const writers: Writer[] = [
-    { name: "a", steps: [0, 1, 2, 3], values: [1, 2, 3, 4] },
-    { name: "b", steps: [0, 2, 1], values: [1, 2, 3] },
-  ];
-  await assert.rejects(m.update(sources(writers)), (err: Error) => err instanceof StepsOutOfOrder && /writer b/.test(err.message));
+  const a: Writer = { name: "a", steps: [0, 1, 2, 3], values: [1, 2, 3, 4] };
+  const b: Writer = { name: "b", steps: [0, 2, 1], values: [10, 20, 30] };
+  const rows = async (writers: Writer[]) => {
+    await m.update(sources(writers));
+    const r = m.read(0, m.rows);
+    return [...r.step].map((step, i) => [step, r.mean[i], r.lo[i], r.hi[i], r.count[i]]);
+  };
+  assert.deepEqual(await rows([a, b]), [
+    [0, 5.5, 1, 10, 2],
+    [1, 16, 2, 30, 2],
+    [2, 11.5, 3, 20, 2],
+    [3, 4, 4, 4, 1],
+  ]);
+  b.steps?.push(0, 5);
+  b.values.push(40, 50);
+  assert.deepEqual(await rows([a, b]), [
+    [0, 17, 1, 40, 3],
+    [1, 16, 2, 30, 2],
+    [2, 11.5, 3, 20, 2],
+    [3, 4, 4, 4, 1],
+    [5, 50, 50, 50, 1],
+  ]);
+  const c: Writer = { name: "c", steps: [0, Number.NaN], values: [1, 2] };
+  await assert.rejects(m.update(sources([a, b, c])), (err: Error) => err instanceof StepsOutOfOrder && /writer c: .* step NaN; .* steps that are numbers/.test(err.message));
   const big = BigInt64Array.from([0n, 1n, -1n, 2n ** 53n, -(2n ** 53n) - 2n, 2n ** 62n + 12345n, 4294967295n, 4294967296n, -4294967297n]);
   assert.deepEqual([...toFloat64(big)], [...big].map(Number));
   const unsigned = BigUint64Array.from([0n, 2n ** 64n - 1n, 2n ** 32n + 7n]);

@@ -16,6 +16,8 @@
  * When writers grow, only what changed is merged again: from the checkpoint before the
  * smallest step among their new rows. A writer that joins late with early steps means merging
  * (nearly) all again; a writer whose file was replaced, or that left, means merging all again.
+ * A writer whose steps go back somewhere is merged, as `H5Run.aggregate` does it, from a copy
+ * sorted by step (stably: rows of one step keep their order), and merged all again when it grows.
  *
  * @module
  */
@@ -51,8 +53,17 @@ export interface MergedRows {
   count: Float64Array;
 }
 
-/** A writer's steps go back (or are not numbers): the merge needs them in order. */
+/** A writer's steps are not numbers: the merge cannot place its rows. */
 export class StepsOutOfOrder extends Error {}
+
+/** A writer's steps go back: it is merged from a sorted copy instead. */
+class Unsorted extends Error {
+  readonly writer: string;
+  constructor(writer: string) {
+    super(`writer ${writer}: steps are not in order`);
+    this.writer = writer;
+  }
+}
 
 /** Rows of a writer read at a time while merging everything. */
 const READ_ROWS = 1 << 16;
@@ -100,6 +111,11 @@ class Cursor {
   value(): number {
     return this.#values[this.pos - this.#start] as number;
   }
+}
+
+/** The rows of a writer that have both a value and a step. */
+function lengthOf(s: MergeSource): number {
+  return Math.min(s.values.length, s.steps?.length ?? Number.POSITIVE_INFINITY);
 }
 
 function allocate(rows: number): MergedRows {
@@ -159,9 +175,11 @@ function mergeRows(cursors: readonly Cursor[], max: number, out: MergedRows, at:
         s = c.step();
       }
       if (!(s > here)) {
-        throw new StepsOutOfOrder(
-          `writer ${c.source.writer}: ${c.source.values.name} row ${c.pos} has step ${s}, after step ${here}; the mean across writers needs steps in order`,
-        );
+        if (Number.isNaN(s) || Number.isNaN(here))
+          throw new StepsOutOfOrder(
+            `writer ${c.source.writer}: ${c.source.values.name} row ${c.pos} has step ${s}; the mean across writers needs steps that are numbers`,
+          );
+        throw new Unsorted(c.source.writer);
       }
     }
     const i = at + made++;
@@ -192,6 +210,17 @@ function pyramidsOf(blockRows: number): Record<Columns, Pyramid> {
   };
 }
 
+/** `source` read whole and sorted by step, stably, as columns in memory. */
+function sortedCopy(source: MergeSource, length: number): MergeSource {
+  const steps = (source.steps as Column).read(0, length);
+  const values = source.values.read(0, length);
+  const order = Uint32Array.from({ length }, (_, i) => i).sort((a, b) => (steps[a] as number) - (steps[b] as number) || a - b);
+  const sortedSteps = Float64Array.from(order, (i) => steps[i] as number);
+  const sortedValues = Float64Array.from(order, (i) => values[i] as number);
+  const column = (name: string, data: Float64Array): Column => ({ name, length, read: (start, end) => data.slice(start, end) });
+  return { ...source, values: column(source.values.name, sortedValues), steps: column((source.steps as Column).name, sortedSteps) };
+}
+
 export class MergedSeries {
   /** Unique in the server. */
   readonly key: string;
@@ -200,6 +229,8 @@ export class MergedSeries {
   #sources: MergeSource[] = [];
   #lengths: number[] = [];
   #seen = new Map<string, Seen>();
+  /** Writers whose steps go back: merged from sorted copies (the last one kept while the writer has not grown). */
+  #unsorted = new Map<string, MergeSource | null>();
   /** Rows per block: of the pyramids, and between checkpoints. */
   #block = FINE_ROWS;
   #pyramids = pyramidsOf(FINE_ROWS);
@@ -281,9 +312,29 @@ export class MergedSeries {
    * the mean smoothed with `weight` when one is given. Call within {@link exclusive}.
    */
   async update(sources: readonly MergeSource[], weight: number | null = null): Promise<void> {
-    const lengths = sources.map((s) => Math.min(s.values.length, s.steps?.length ?? Number.POSITIVE_INFINITY));
+    for (;;) {
+      try {
+        return await this.#update(sources, weight);
+      } catch (err) {
+        if (!(err instanceof Unsorted) || this.#unsorted.has(err.writer)) throw err;
+        this.#unsorted.set(err.writer, null); // one more pass, this writer from a sorted copy
+      }
+    }
+  }
+
+  async #update(given: readonly MergeSource[], weight: number | null): Promise<void> {
+    const unsortedGrew = given.some((s) => this.#unsorted.has(s.writer) && this.#seen.get(s.writer)?.length !== lengthOf(s));
+    const sources = given.map((s) => {
+      if (!this.#unsorted.has(s.writer) || !s.steps) return s;
+      const kept = this.#unsorted.get(s.writer);
+      if (kept && kept.origin === s.origin && kept.generation === s.generation && kept.values.length === lengthOf(s)) return kept;
+      const copy = sortedCopy(s, lengthOf(s));
+      this.#unsorted.set(s.writer, copy);
+      return copy;
+    });
+    const lengths = sources.map(lengthOf);
     const names = new Set(sources.map((s) => s.writer));
-    let rebuild = [...this.#seen.keys()].some((w) => !names.has(w));
+    let rebuild = unsortedGrew || [...this.#seen.keys()].some((w) => !names.has(w));
     let smallest = Number.POSITIVE_INFINITY;
     sources.forEach((s, k) => {
       const seen = this.#seen.get(s.writer);

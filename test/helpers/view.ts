@@ -52,3 +52,38 @@ export async function api<T = unknown>(v: Viewer, path: string): Promise<{ statu
   }
   return { status: res.status, body: body as T, headers: res.headers };
 }
+
+/** One Server-Sent Event. */
+export interface PushedEvent {
+  event: string;
+  data: unknown;
+}
+
+/** The viewer's event stream, read as events; `until` resolves with the first (seen or to come) that `match` accepts. */
+export async function eventStream(t: TestContext, v: Viewer): Promise<{ until(match: (e: PushedEvent) => boolean): Promise<PushedEvent> }> {
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  const res = await fetch(`http://127.0.0.1:${v.port}/api/events`, {
+    headers: { Cookie: `h5logger_view_${v.port}=${v.token}` },
+    signal: controller.signal,
+  });
+  const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+  const seen: PushedEvent[] = [];
+  let text = "";
+  return {
+    async until(match) {
+      for (let checked = 0; ; ) {
+        for (; checked < seen.length; checked++) if (match(seen[checked] as PushedEvent)) return seen[checked] as PushedEvent;
+        const { value, done } = await reader.read();
+        if (done) throw new Error("the event stream ended");
+        const blocks = (text + value).split("\n\n");
+        text = blocks.pop() ?? "";
+        for (const block of blocks) {
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) seen.push({ event, data: JSON.parse(data) });
+        }
+      }
+    },
+  };
+}
