@@ -1,16 +1,16 @@
-// Cards for series whose rows are not single numbers, one block per visible run: 1-D rows
+// Cards for series whose rows are not single numbers, one block per visible run (per writer
+// in a run folder): 1-D rows
 // as a heatmap over rows (and the latest row as a line), 2-D rows and H×W×3 uint8 images as
 // the row picked with a slider (the latest while the slider is at its end), strings as a
 // timeline of the latest rows.
 import { get } from "./api.js";
 import { bucketPoints } from "./chart.js";
-import { el, Redraw, runColor } from "./dom.js";
+import { el, Redraw } from "./dom.js";
 import { formatValue } from "./tooltip.js";
 import { uPlot } from "./uplot.js";
 
 /** @typedef {import("./types.js").UPlot} UPlot */
-/** @typedef {import("./types.js").RunInfo} RunInfo */
-/** @typedef {import("./types.js").SeriesInfo} SeriesInfo */
+/** @typedef {import("./types.js").Source} Source */
 /** @typedef {import("./types.js").RunsWith} RunsWith */
 /** @typedef {[number, number, number]} Rgb */
 /** @typedef {{ rows: number, buckets: number, width: number, min: number | null, max: number | null, values: (number | null)[] }} Heatmap */
@@ -62,7 +62,7 @@ export class ArrayCard {
     () => this.#draw(),
     (message) => this.#body.replaceChildren(el("p", { class: "error", text: message })),
   );
-  /** @type {Map<string, number | null>} row picked per run for images; null follows the latest */
+  /** @type {Map<string, number | null>} row picked per source for images; null follows the latest */
   #picked = new Map();
   /** @type {UPlot[]} */
   #plots = [];
@@ -97,23 +97,23 @@ export class ArrayCard {
   }
 
   async #draw() {
-    const blocks = await Promise.all(this.runsWith(this.name).map(({ run, info }) => this.#block(run, info)));
+    const blocks = await Promise.all(this.runsWith(this.name).map((source) => this.#block(source)));
     for (const p of this.#plots.splice(0)) p.destroy();
     this.#body.replaceChildren(...blocks.map((b) => b.node));
     for (const b of blocks) b.mount?.();
   }
 
   /**
-   * One run's view of the series, and what to do once it is in the page.
-   * @param {RunInfo} run
-   * @param {SeriesInfo} info
+   * One run's (or writer's) view of the series, and what to do once it is in the page.
+   * @param {Source} source
    * @returns {Promise<{ node: HTMLElement, mount?: () => void }>}
    */
-  async #block(run, info) {
-    const title = el("h4", { text: `${run.name} · ${info.rows} rows · ${info.dtype} [${info.shape.join("×")}]` });
-    title.style.color = runColor(run.id);
+  async #block(source) {
+    const { info, color } = source;
+    const title = el("h4", { text: `${source.label} · ${info.rows} rows · ${info.dtype} [${info.shape.join("×")}]` });
+    title.style.color = color;
     const node = el("section", { class: "array-run" }, title);
-    const q = { run: run.id, name: this.name };
+    const q = { run: source.run.id, name: this.name, writer: source.writer ?? undefined };
     if (info.dtype === "string") {
       /** @type {{ from: number, values: string[], step: number[] | null }} */
       const rows = await get("/api/rows", { ...q, limit: 50 });
@@ -148,13 +148,13 @@ export class ArrayCard {
           height: 140,
           legend: { show: false },
           scales: { x: { time: false } },
-          series: [{}, { stroke: runColor(run.id), width: 1 }],
+          series: [{}, { stroke: color, width: 1 }],
         };
         this.#plots.push(new uPlot(opts, data, holder));
       };
       return { node, mount };
     }
-    const picked = this.#picked.get(run.id) ?? null;
+    const picked = this.#picked.get(source.key) ?? null;
     /** @type {Image} */
     const img = await get("/api/row", { ...q, ...(picked === null ? {} : { index: picked }) });
     const canvas = el("canvas", { class: "image" });
@@ -175,7 +175,7 @@ export class ArrayCard {
     });
     slider.addEventListener("change", () => {
       const v = Number(slider.value);
-      this.#picked.set(run.id, v >= img.rows - 1 ? null : v);
+      this.#picked.set(source.key, v >= img.rows - 1 ? null : v);
       this.refresh();
     });
     node.append(canvas, el("div", { class: "slider" }, slider, label));

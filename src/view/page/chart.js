@@ -1,10 +1,12 @@
 // One chart card: a series of numbers, every visible run that has it overlaid in the run's
-// colour. Data are the server's M4 buckets (exact min/max per pixel column), drawn by uPlot;
+// colour; in a run folder, each writer in a shade of it and the mean across writers in the
+// run's colour over its min–max band. Data are the server's M4 buckets (exact min/max per
+// pixel column; the band's exact extremes), drawn by uPlot;
 // with smoothing, the server's smoothed buckets (computed on every row) over the faint raw
 // ones. Drag zooms (the server is asked again for the new range), double-click resets; NaN
 // and ±Inf are counted in the card's header and marked by triangles on the chart's edges.
 import { apiUrl, get } from "./api.js";
-import { download, el, Redraw, runColor } from "./dom.js";
+import { download, el, Redraw } from "./dom.js";
 import { describePoint, formatX, Tooltip } from "./tooltip.js";
 import { drawn, uPlot } from "./uplot.js";
 
@@ -12,12 +14,13 @@ import { drawn, uPlot } from "./uplot.js";
 /** @typedef {import("./types.js").AlignedData} AlignedData */
 /** @typedef {import("./types.js").Buckets} Buckets */
 /** @typedef {import("./types.js").ChartHost} ChartHost */
-/** @typedef {import("./types.js").RunInfo} RunInfo */
 /** @typedef {import("./types.js").SeriesAnswer} SeriesAnswer */
 /** @typedef {import("./types.js").SeriesInfo} SeriesInfo */
 /** @typedef {import("./types.js").Settings} Settings */
 /** @typedef {import("./types.js").XMode} XMode */
-/** @typedef {{ run: RunInfo, info: SeriesInfo, x: XMode, offset: number }} Plan how one run's series is asked for; offset is subtracted from x (relative time) */
+/** @typedef {import("./types.js").Source} Source */
+/** @typedef {import("./types.js").UPlotSeries} UPlotSeries */
+/** @typedef {{ source: Source, x: XMode, offset: number }} Plan how one source's series is asked for; offset is subtracted from x (relative time) */
 /** @typedef {{ plan: Plan, raw: SeriesAnswer, smoothed: SeriesAnswer | null }} Answer */
 
 /**
@@ -66,6 +69,57 @@ export function bucketPoints(b, offset, log) {
   return [xs, ys];
 }
 
+/**
+ * The min–max band of the mean across writers: the bucket's lowest and highest value of any
+ * writer, held from its first x to its last; a bucket with none is a gap.
+ * @param {Buckets} b
+ * @param {boolean} log
+ * @returns {[number[], (number | null)[], (number | null)[]]}
+ */
+export function bandPoints(b, log) {
+  /** @type {number[]} */
+  const xs = [];
+  /** @type {(number | null)[]} */
+  const his = [];
+  /** @type {(number | null)[]} */
+  const los = [];
+  /** @param {number | null | undefined} v */
+  const y = (v) => (v === null || v === undefined || (log && v <= 0) ? null : v);
+  for (let i = 0; i < b.x0.length; i++) {
+    const lo = y(b.lo?.[i]);
+    const hi = y(b.hi?.[i]);
+    const gap = lo === null || hi === null;
+    xs.push(b.x0[i]);
+    his.push(gap ? null : hi);
+    los.push(gap ? null : lo);
+    if (b.x1[i] !== b.x0[i]) {
+      xs.push(b.x1[i]);
+      his.push(gap ? null : hi);
+      los.push(gap ? null : lo);
+    }
+  }
+  return [xs, his, los];
+}
+
+/**
+ * The lines one plan draws, in order: a mean's band edges (upper, lower), then the raw values
+ * (faint under a smoothed line), then the smoothed line.
+ * @param {Plan} plan
+ * @param {boolean} smoothed
+ * @returns {UPlotSeries[]}
+ */
+function linesOf(plan, smoothed) {
+  const { label, color, agg } = plan.source;
+  const faint = color.replace(/, [\d.]+\)$/, ", 0.25)");
+  /** @type {UPlotSeries[]} */
+  const lines = [];
+  const edge = { stroke: color.replace(/, [\d.]+\)$/, ", 0.35)"), width: 0.5, spanGaps: false, points: { show: false } };
+  if (agg) lines.push({ label: `${label} max`, ...edge }, { label: `${label} min`, ...edge });
+  lines.push({ label, stroke: smoothed ? faint : color, width: agg ? 2 : 1, spanGaps: false, points: { show: false } });
+  if (smoothed) lines.push({ label: `${label} (smoothed)`, stroke: color, width: agg ? 2.5 : 1.5, spanGaps: false, points: { show: false } });
+  return lines;
+}
+
 export class ScalarChart {
   #badge = el("span", { class: "badge" });
   #links = el("span", { class: "links" });
@@ -88,6 +142,8 @@ export class ScalarChart {
   );
   /** @type {Plan[]} */
   #plans = [];
+  /** Means across writers left out: they are by step (or row), the chart is by another x. */
+  #meansLeftOut = 0;
   /** @type {Answer[]} */
   #answers = [];
 
@@ -134,23 +190,30 @@ export class ScalarChart {
 
   async #draw() {
     const { settings } = this.host;
-    this.#plans = await Promise.all(
-      this.host.runsWith(this.name).map(async ({ run, info }) => {
-        const { x, relative } = planX(settings, info);
-        return { run, info, x, offset: relative ? await this.host.startTime(run.id, info.name) : 0 };
+    const planned = await Promise.all(
+      this.host.runsWith(this.name).map(async (source) => {
+        const { x, relative } = planX(settings, source.info);
+        // The server merges writers on their steps, or on row indexes when none has steps.
+        if (source.agg) return x === (source.info.hasStep ? "step" : "row") ? { source, x, offset: 0 } : null;
+        return { source, x, offset: relative ? await this.host.startTime(source) : 0 };
       }),
     );
+    this.#plans = planned.filter((p) => p !== null);
+    this.#meansLeftOut = planned.length - this.#plans.length;
     const width = Math.max(200, Math.floor(this.#body.clientWidth || 600));
     const smooth = settings.smooth > 0 ? settings.smooth : undefined;
     const zoom = this.#zoom;
     /** @type {Answer[]} */
     const answers = await Promise.all(
       this.#plans.map(async (plan) => {
+        const { source } = plan;
         const q = {
-          run: plan.run.id,
+          run: source.run.id,
           name: this.name,
           buckets: width,
           x: plan.x,
+          writer: source.writer ?? undefined,
+          agg: source.agg ? "mean" : undefined,
           ...(zoom ? { from: zoom.from + plan.offset, to: zoom.to + plan.offset } : {}),
         };
         const [raw, smoothed] = await Promise.all([
@@ -162,10 +225,13 @@ export class ScalarChart {
     );
     this.#answers = answers;
     const tables = answers.map(({ plan, raw, smoothed }) => {
-      const rawPoints = /** @type {AlignedData} */ (bucketPoints(raw.buckets, plan.offset, settings.log));
-      if (!smoothed) return rawPoints;
-      // Raw and smoothed buckets can differ in x (block edges): joined, each keeps its own points.
-      return uPlot.join([rawPoints, /** @type {AlignedData} */ (bucketPoints(smoothed.buckets, plan.offset, settings.log))], [[1], [1]]);
+      /** @type {AlignedData[]} */
+      const parts = [];
+      if (plan.source.agg) parts.push(/** @type {AlignedData} */ (bandPoints(raw.buckets, settings.log)));
+      parts.push(/** @type {AlignedData} */ (bucketPoints(raw.buckets, plan.offset, settings.log)));
+      if (smoothed) parts.push(/** @type {AlignedData} */ (bucketPoints(smoothed.buckets, plan.offset, settings.log)));
+      // Raw, smoothed and band points can differ in x (block edges): joined, each keeps its own points.
+      return parts.length === 1 ? parts[0] : uPlot.join(parts, parts.map((t) => t.slice(1).map(() => /** @type {const} */ (1))));
     });
     const data =
       tables.length > 0
@@ -175,14 +241,24 @@ export class ScalarChart {
           )
         : /** @type {AlignedData} */ ([[]]);
     const modes = [...new Set(this.#plans.map((p) => `${p.x}${p.offset ? "-relative" : ""}`))];
-    const key = `${modes.join()}|${settings.log}|${smooth}|${this.#plans.map((p) => p.run.id).join()}`;
+    const key = `${modes.join()}|${settings.log}|${smooth}|${this.#plans.map((p) => p.source.key).join()}`;
     if (!this.#plot || key !== this.#plotKey) this.#build(key, data, width, smooth !== undefined);
     else this.#plot.setData(data, zoom === null);
     if (zoom && this.#plot) this.#plot.setScale("x", { min: zoom.from, max: zoom.to });
     this.#updateBadge(answers.map((a) => a.raw.buckets));
     this.#updateLinks();
     for (const { plan, raw } of answers)
-      drawn.draws.push({ run: plan.run.id, name: this.name, rows: raw.rows, last: raw.buckets.last.at(-1) ?? null, at: Date.now() });
+      drawn.draws.push({
+        run: plan.source.run.id,
+        writer: plan.source.writer,
+        agg: plan.source.agg,
+        name: this.name,
+        rows: raw.rows,
+        last: raw.buckets.last.at(-1) ?? null,
+        lo: raw.buckets.lo ?? null,
+        hi: raw.buckets.hi ?? null,
+        at: Date.now(),
+      });
   }
 
   /**
@@ -195,19 +271,14 @@ export class ScalarChart {
     this.#plot?.destroy();
     this.#plotKey = key;
     const first = this.#plans[0];
-    /** @type {import("./types.js").UPlotSeries[]} */
+    /** @type {UPlotSeries[]} */
     const series = [{ label: first ? formatX(first.x, first.offset !== 0) : "row" }];
+    /** @type {import("uplot").Band[]} */
+    const bands = [];
     for (const plan of this.#plans) {
-      const color = runColor(plan.run.id);
-      series.push({
-        label: plan.run.name,
-        stroke: smoothed ? runColor(plan.run.id, 0.25) : color,
-        width: 1,
-        spanGaps: false,
-        points: { show: false },
-      });
-      if (smoothed)
-        series.push({ label: `${plan.run.name} (smoothed)`, stroke: color, width: 1.5, spanGaps: false, points: { show: false } });
+      if (plan.source.agg)
+        bands.push({ series: [series.length, series.length + 1], fill: plan.source.color.replace(/, [\d.]+\)$/, ", 0.15)") });
+      series.push(...linesOf(plan, smoothed));
     }
     /** @type {import("./types.js").UPlotOptions} */
     const opts = {
@@ -216,6 +287,7 @@ export class ScalarChart {
       legend: { show: false },
       scales: { x: { time: first?.x === "time" && first.offset === 0 }, y: { distr: this.host.settings.log ? 3 : 1 } },
       series,
+      bands,
       axes: [{ stroke: "#555" }, { stroke: "#555", size: 64 }],
       cursor: {
         sync: { key: "h5logger-view" },
@@ -254,8 +326,15 @@ export class ScalarChart {
     return Promise.all(
       this.#plans.map(async (p) => {
         /** @type {import("./types.js").Point} */
-        const point = await get("/api/point", { run: p.run.id, name: this.name, x: p.x, at: x + p.offset });
-        return `${p.run.name}: ${describePoint(point)}`;
+        const point = await get("/api/point", {
+          run: p.source.run.id,
+          name: this.name,
+          x: p.x,
+          at: x + p.offset,
+          writer: p.source.writer ?? undefined,
+          agg: p.source.agg ? "mean" : undefined,
+        });
+        return `${p.source.label}: ${describePoint(point)}`;
       }),
     );
   }
@@ -267,7 +346,7 @@ export class ScalarChart {
     const px = devicePixelRatio;
     for (const { plan, raw } of this.#answers) {
       const b = raw.buckets;
-      ctx.fillStyle = runColor(plan.run.id);
+      ctx.fillStyle = plan.source.color;
       for (let i = 0; i < b.x0.length; i++) {
         const up = b.nan[i] + b.posInf[i];
         const down = b.negInf[i];
@@ -299,24 +378,32 @@ export class ScalarChart {
         neg += b.negInf[i];
       }
     const parts = [nan ? `NaN ${nan}` : "", pos ? `+Inf ${pos}` : "", neg ? `−Inf ${neg}` : ""].filter(Boolean);
-    this.#badge.textContent = parts.join(" · ");
-    this.#badge.title = parts.length ? "non-finite values in view, marked by triangles at the chart's edge" : "";
+    const note = this.#meansLeftOut ? "mean by step only" : "";
+    this.#badge.textContent = [...parts, note].filter(Boolean).join(" · ");
+    this.#badge.title = [
+      parts.length ? "non-finite values in view, marked by triangles at the chart's edge" : "",
+      note ? "the mean across writers is drawn against steps (or rows when no writer has steps): choose that x" : "",
+    ]
+      .filter(Boolean)
+      .join("; ");
   }
 
   #updateLinks() {
     const zoom = this.#zoom;
     const links = this.#plans.map((p) => {
       const href = apiUrl("/api/csv", {
-        run: p.run.id,
+        run: p.source.run.id,
         name: this.name,
         x: p.x,
+        writer: p.source.writer ?? undefined,
+        agg: p.source.agg ? "mean" : undefined,
         ...(zoom ? { from: zoom.from + p.offset, to: zoom.to + p.offset } : {}),
       });
       return el("a", {
         href,
         download: "",
-        title: `rows of ${p.run.name} in view, as CSV`,
-        text: this.#plans.length > 1 ? `CSV ${p.run.name}` : "CSV",
+        title: `${p.source.agg ? "the mean, min, max and count at each step" : "rows"} of ${p.source.label} in view, as CSV`,
+        text: this.#plans.length > 1 ? `CSV ${p.source.label}` : "CSV",
       });
     });
     this.#links.replaceChildren(...links);

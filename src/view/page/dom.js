@@ -39,10 +39,30 @@ const PALETTE = [
  * @param {number} [alpha]
  */
 export function runColor(id, alpha = 1) {
+  const [hue, sat, light] = paletteOf(id);
+  return `hsla(${hue}, ${sat}%, ${light}%, ${alpha})`;
+}
+
+/** @param {string} id */
+function paletteOf(id) {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  const [hue, sat, light] = PALETTE[h % PALETTE.length];
-  return `hsla(${hue}, ${sat}%, ${light}%, ${alpha})`;
+  return PALETTE[h % PALETTE.length];
+}
+
+/**
+ * Writer `k` of `n` in a run: the run's hue, lighter or darker by writer, paler than the run's
+ * own colour (which the mean across writers keeps).
+ * @param {string} id
+ * @param {number} k
+ * @param {number} n
+ * @param {number} [alpha]
+ */
+export function writerColor(id, k, n, alpha = 1) {
+  const [hue, sat, light] = paletteOf(id);
+  const shade = n <= 1 ? 0 : k / (n - 1) - 0.5; // -0.5 … 0.5
+  const l = Math.max(20, Math.min(85, light + 10 + shade * 40));
+  return `hsla(${hue}, ${Math.round(sat * 0.7)}%, ${Math.round(l)}%, ${alpha})`;
 }
 
 /**

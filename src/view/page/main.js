@@ -1,23 +1,24 @@
-// The viewer page: the run list (colour, on/off, live marker and age, attributes), filters
-// and settings, and one card per series name grouped by HDF5 group. Cards are drawn when
+// The viewer page: the run list (colour, on/off, live marker and age, attributes, a run
+// folder's writers), filters and settings, and one card per series name grouped by HDF5 group. Cards are drawn when
 // they scroll into view, so a thousand series stay responsive. The server pushes changes
 // (/api/events): new rows redraw the cards that show the latest rows; new runs and series appear.
 import { get } from "./api.js";
 import { ArrayCard } from "./arrays.js";
 import { ScalarChart } from "./chart.js";
-import { age, el, runColor } from "./dom.js";
+import { age, el, runColor, writerColor } from "./dom.js";
 import { drawn } from "./uplot.js";
 
 /** @typedef {import("./types.js").RunInfo} RunInfo */
 /** @typedef {import("./types.js").SeriesInfo} SeriesInfo */
 /** @typedef {import("./types.js").Settings} Settings */
+/** @typedef {import("./types.js").Source} Source */
 /** @typedef {ScalarChart | ArrayCard} Card */
 
 /** @template {HTMLElement} T @param {string} id @returns {T} */
 const $ = (id) => /** @type {T} */ (document.getElementById(id));
 
 /** @type {Settings} */
-const settings = { x: "auto", log: false, smooth: 0.6 };
+const settings = { x: "auto", log: false, smooth: 0.6, writers: "both" };
 /** @type {RunInfo[]} */
 let runs = [];
 /** @type {Set<string>} runs switched off */
@@ -47,20 +48,54 @@ function visibleRuns() {
   return runs.filter((r) => !hidden.has(r.id) && (!re || re.test(r.name)));
 }
 
+/**
+ * What draws series `name`: each visible run of one file that has it; in a run folder, each
+ * writer that has it and, where two or more do, the mean across them (as `writers` asks).
+ * @param {string} name
+ * @param {Settings["writers"]} writers
+ * @returns {Source[]}
+ */
+function sourcesOf(name, writers) {
+  return visibleRuns().flatMap((run) => {
+    const info = run.series.find((s) => s.name === name);
+    if (!info) return [];
+    /** @type {Source} */
+    const whole = { run, info, writer: null, agg: false, key: run.id, label: run.name, color: runColor(run.id) };
+    if (!run.writers) return [whole];
+    const having = run.writers.flatMap((w) => {
+      const own = w.series.find((s) => s.name === name);
+      return own ? [{ writer: w.name, own }] : [];
+    });
+    const several = having.length > 1;
+    /** @type {Source[]} */
+    const out = [];
+    if (writers !== "mean" || !several)
+      having.forEach(({ writer, own }, k) =>
+        out.push({
+          run,
+          info: own,
+          writer,
+          agg: false,
+          key: `${run.id}/${writer}`,
+          label: `${run.name}/${writer}`,
+          color: several ? writerColor(run.id, k, having.length) : runColor(run.id),
+        }),
+      );
+    if (writers !== "each" && several) out.push({ ...whole, agg: true, key: `${run.id}/mean`, label: `${run.name} mean` });
+    return out;
+  });
+}
+
 /** @type {import("./types.js").ChartHost} */
 const host = {
   settings,
-  runsWith: (name) =>
-    visibleRuns().flatMap((run) => {
-      const info = run.series.find((s) => s.name === name);
-      return info ? [{ run, info }] : [];
-    }),
-  startTime(run, name) {
-    const key = `${run}\0${name}`;
-    let t = startTimes.get(key);
+  runsWith: (name) => sourcesOf(name, settings.writers),
+  startTime(source) {
+    let t = startTimes.get(source.key);
     if (!t) {
-      t = get("/api/point", { run, name, x: "row", at: 0 }).then((p) => /** @type {import("./types.js").Point} */ (p).time ?? 0);
-      startTimes.set(key, t);
+      const q = { run: source.run.id, name: source.info.name, writer: source.writer ?? undefined, x: "row", at: 0 };
+      t = get("/api/point", q).then((p) => /** @type {import("./types.js").Point} */ (p).time ?? 0);
+      startTimes.set(source.key, t);
     }
     return t;
   },
@@ -86,13 +121,31 @@ function renderRuns() {
     const name = el("button", { type: "button", class: "run-name", text: run.name, title: "show this run's attributes" });
     name.addEventListener("click", () => showAttrs(run));
     const status = run.error
-      ? el("span", { class: "error", text: run.error })
+      ? el("span", { class: "status error", text: run.error })
       : el("span", {
-          class: run.live ? "live" : "closed",
+          class: run.live ? "status live" : "status closed",
           "data-updated": run.updated,
           text: run.live ? `live · ${age(Date.now() - run.updated)}` : "closed",
         });
-    return el("li", { "data-run": run.id }, box, swatch, name, status);
+    const writers = run.writers?.length
+      ? el(
+          "ul",
+          { class: "writers" },
+          ...run.writers.map((w, k, all) => {
+            const dot = el("span", { class: "swatch" });
+            dot.style.background = writerColor(run.id, k, all.length);
+            const state = w.error
+              ? el("span", { class: "status error", text: w.error })
+              : el("span", {
+                  class: w.live ? "status live" : "status closed",
+                  "data-updated": w.updated,
+                  text: w.live ? `live · ${age(Date.now() - w.updated)}` : "closed",
+                });
+            return el("li", { "data-writer": w.name }, dot, el("span", { class: "writer-name", text: w.name }), state);
+          }),
+        )
+      : null;
+    return el("li", { "data-run": run.id }, box, swatch, name, status, writers);
   });
   $("runs").replaceChildren(...items);
 }
@@ -131,7 +184,7 @@ function renderCards(rebuild = false) {
   for (const [name, info] of [...names].sort(([a], [b]) => a.localeCompare(b))) {
     let card = cards.get(name);
     if (!card) {
-      card = isScalar(info) ? new ScalarChart(name, host) : new ArrayCard(name, host.runsWith);
+      card = isScalar(info) ? new ScalarChart(name, host) : new ArrayCard(name, (n) => sourcesOf(n, "each"));
       cards.set(name, card);
       observer.observe(card.root);
     } else if (rebuild) card.reset();
@@ -161,17 +214,27 @@ function connect() {
       if (before.get(r.id) !== r.series.map((s) => s.rows).join()) for (const s of r.series) cards.get(s.name)?.refresh();
   });
   events.addEventListener("rows", (e) => {
-    /** @type {{ run: string, series: { name: string, rows: number }[] }} */
+    /** @type {{ run: string, writer?: string, series: { name: string, rows: number }[] }} */
     const change = JSON.parse(e.data);
     const run = runs.find((r) => r.id === change.run);
     if (run) {
+      const writer = run.writers?.find((w) => w.name === change.writer);
       for (const s of change.series) {
-        const info = run.series.find((i) => i.name === s.name);
+        const info = (writer ?? run).series.find((i) => i.name === s.name);
         if (info) info.rows = s.rows;
       }
       run.updated = Date.now();
-      const status = document.querySelector(`#runs li[data-run="${run.id}"] .live`);
+      const item = document.querySelector(`#runs li[data-run="${run.id}"]`);
+      const status = item?.querySelector(":scope > .live");
       if (status instanceof HTMLElement) status.dataset.updated = String(run.updated);
+      if (writer) {
+        writer.updated = run.updated;
+        for (const li of item?.querySelectorAll(".writers > li") ?? [])
+          if (li instanceof HTMLElement && li.dataset.writer === writer.name) {
+            const own = li.querySelector(".live");
+            if (own instanceof HTMLElement) own.dataset.updated = String(run.updated);
+          }
+      }
     }
     for (const s of change.series) {
       const card = cards.get(s.name);
@@ -184,6 +247,7 @@ function bindControls() {
   const x = /** @type {HTMLSelectElement} */ ($("x-axis"));
   const y = /** @type {HTMLSelectElement} */ ($("y-scale"));
   const smooth = /** @type {HTMLInputElement} */ ($("smooth"));
+  const writers = /** @type {HTMLSelectElement} */ ($("writers"));
   const shown = $("smooth-value");
   x.addEventListener("change", () => {
     settings.x = /** @type {Settings["x"]} */ (x.value);
@@ -191,6 +255,10 @@ function bindControls() {
   });
   y.addEventListener("change", () => {
     settings.log = y.value === "log";
+    renderCards(true);
+  });
+  writers.addEventListener("change", () => {
+    settings.writers = /** @type {Settings["writers"]} */ (writers.value);
     renderCards(true);
   });
   smooth.addEventListener("input", () => {

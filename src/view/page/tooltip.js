@@ -26,10 +26,15 @@ export function formatValue(v) {
 /** @param {Point} p */
 export function describePoint(p) {
   if (p.row === null) return "no rows";
+  if (p.count !== undefined) {
+    // The mean across writers at one step.
+    const band = p.lo === null || p.lo === undefined ? "" : ` · min ${formatValue(p.lo)} · max ${formatValue(p.hi)}`;
+    return `${p.step === null ? "" : `step ${p.step} · `}mean ${formatValue(p.value)}${band} · ${p.count} values`;
+  }
   const parts = [`row ${p.row}`];
   if (p.step !== null) parts.push(`step ${p.step}`);
   parts.push(`value ${formatValue(p.value)}`);
-  if (p.time !== null) parts.push(new Date(p.time * 1000).toISOString().replace("T", " ").replace("Z", ""));
+  if (p.time !== null && p.time !== undefined) parts.push(new Date(p.time * 1000).toISOString().replace("T", " ").replace("Z", ""));
   return parts.join(" · ");
 }
 

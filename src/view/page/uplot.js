@@ -5,7 +5,9 @@ export const uPlot = /** @type {any} */ (globalThis).uPlot;
 
 /**
  * What the page drew, for tests and the latency benchmark: one entry per series and run drawn.
- * @type {{ draws: { run: string, name: string, rows: number, last: number | null, at: number }[], ready: boolean }}
+ * A writer's line names it; the mean across writers is `agg`, with its band (`lo`, `hi` per bucket).
+ * @typedef {{ run: string, writer: string | null, agg: boolean, name: string, rows: number, last: number | null, lo: (number | null)[] | null, hi: (number | null)[] | null, at: number }} Draw
+ * @type {{ draws: Draw[], ready: boolean }}
  */
 export const drawn = { draws: [], ready: false };
 /** @type {any} */ (window).__h5view = drawn;
