@@ -70,7 +70,7 @@ function sourcesOf(name, writers) {
     /** @type {Source[]} */
     const out = [];
     if (writers !== "mean" || !several)
-      having.forEach(({ writer, own }, k) =>
+      having.forEach(({ writer, own }, k) => {
         out.push({
           run,
           info: own,
@@ -79,8 +79,8 @@ function sourcesOf(name, writers) {
           key: `${run.id}/${writer}`,
           label: `${run.name}/${writer}`,
           color: several ? writerColor(run.id, k, having.length) : runColor(run.id),
-        }),
-      );
+        });
+      });
     if (writers !== "each" && several) out.push({ ...whole, agg: true, key: `${run.id}/mean`, label: `${run.name} mean` });
     return out;
   });
