@@ -16,6 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { gunzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { H5Logger, H5Reader } from "../../src/index.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "../../test/helpers/browser.js";
 import { CLI, REPO } from "../../test/helpers/paths.js";
 import { median, now, type TempDir } from "../measure.js";
 import type { Result } from "../result.js";
@@ -211,19 +212,7 @@ async function latency(mode: "swmr" | "plain", seconds: number, tmp: TempDir): P
   await isReady;
   const server = await startServer([dir]);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-bench-chromium-"));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(`${server.base}/?token=${server.cookie.split("=")[1]}`);

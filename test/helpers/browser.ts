@@ -10,7 +10,8 @@ import { type BrowserContext, chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.H5LOGGER_CHROMIUM ?? "/usr/bin/chromium";
 
-const ARGS = [
+/** Headless, and nothing that reaches the network by itself. */
+export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -23,7 +24,7 @@ const ARGS = [
 
 export async function launchBrowser(t: TestContext, viewport = { width: 1400, height: 1000 }): Promise<BrowserContext> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "h5logger-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, viewport });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport });
   t.after(async () => {
     await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
