@@ -5,7 +5,10 @@
  * appears under its name it is either locked or open for SWMR reading.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { H5Logger } from "../src/index.js";
 import { startNode, startProcess } from "./helpers/child.js";
 import { have, PYTHON, tempDir } from "./helpers/interop.js";
@@ -65,3 +68,52 @@ test("while our writer holds a file without concurrent readers, h5py can neither
   using reader = H5Logger.openSync(`${dir}/held.h5`);
   assert.equal(reader.get("x").length, 3);
 });
+
+/** This process's children running the lock holder (src/recovery/lock-holder.ts). */
+function lockHolders(parent: number): number[] {
+  const ps = spawnSync("ps", ["-o", "pid=,args=", "--ppid", String(parent)], { encoding: "utf8" });
+  return ps.stdout
+    .split("\n")
+    .filter((l) => l.includes("lock-holder.js"))
+    .map((l) => Number.parseInt(l, 10));
+}
+
+test("the locks of many writers and readers are held by one small child, so that this process is never forked for a lock", (t) => {
+  const dir = tempDir(t);
+  const writers = ["a", "b", "c"].map((n) => new H5Logger(path.join(dir, `${n}.h5`)));
+  for (const w of writers) w.log("x", 1);
+  writers[0]?.close();
+  using reader = H5Logger.openSync(path.join(dir, "a.h5"));
+  assert.equal(reader.get("x").length, 1);
+  for (const w of writers) w.close();
+  assert.equal(lockHolders(process.pid).length, 1);
+});
+
+test("a writer killed with SIGKILL takes its HDF5 lock with it: the child holding it exits, and h5py meets no lock", async (t) => {
+  if (!have(t, "h5py")) return;
+  const dir = tempDir(t);
+  const holder = startNode(fixture("hold_writer"), ["killed.h5"], { test: t, stdin: true, cwd: dir });
+  const { pid } = await holder.waitFor((l) => l.ready === true, "the writer opened the file");
+  const [child] = lockHolders(pid as number);
+  assert.ok(child, "the writer's lock holder runs");
+  holder.process.kill("SIGKILL");
+  await holder.exited;
+  // Its stdin closed with its parent: it ends by itself (the wait is for that event, bounded).
+  const deadline = Date.now() + 60_000;
+  while (alive(child)) {
+    assert.ok(Date.now() < deadline, "the lock holder outlived its writer by a minute");
+    await sleep(20);
+  }
+  const py = startProcess(PYTHON, ["-c", H5PY_OPEN, "killed.h5"], { test: t, cwd: dir });
+  await py.exited;
+  assert.doesNotMatch(JSON.stringify(py.lines[0]), /unable to lock file/);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -4,21 +4,30 @@
  * "unable to lock file", which readers such as the original h5logger retry on. Our writer
  * holds an exclusive lock until concurrent readers are on, as HDF5's own SWMR writer does.
  *
- * Node has no `flock`, and h5wasm's is a no-op. But a flock belongs to the open file
- * description, which a child process shares when it inherits the descriptor: util-linux's
- * `flock` command run on an inherited descriptor takes the lock for us, and it stays ours
- * after the command exits, until we close the descriptor (or the process ends, whatever way).
- * Where there is no such command (macOS, Windows), there is no HDF5 lock: programs that rely
+ * Node has no `flock`, and h5wasm's is a no-op. util-linux's `flock` command run on an
+ * inherited descriptor takes the lock on the open file description, which outlives the
+ * command. Running it from this process would fork this process for every lock, and after a
+ * fork every page this process writes costs a copy-on-write fault (77,000 faults, 1.2 s, for
+ * 300 MB here): so one small child, lock-holder.ts, started on first use, opens the files and
+ * runs the command for us, and holds the descriptors. Requests are written to its stdin and
+ * answered in a file, read synchronously: a lock is taken, refused or let go before the call
+ * returns. When this process (or thread) ends, whatever way, the child sees its stdin close
+ * and exits, and the locks go with it.
+ *
+ * Where there is no `flock` command (macOS, Windows), there is no HDF5 lock: programs that rely
  * on it are then as unprotected as with HDF5_USE_FILE_LOCKING=FALSE, which we honour too.
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** An exclusive HDF5 file lock this process holds. */
 export interface OsLock {
-  /** Let it go (closing the descriptor that holds it). Safe to call twice. */
+  /** Let it go. Safe to call twice. */
   release(): void;
 }
 
@@ -31,22 +40,20 @@ function lockingWanted(): boolean {
 let supported: boolean | null = null;
 
 /**
- * Take an exclusive lock on the open file `fd` (which this call then owns). `"held"` when
- * another program (or another open of this process) holds a lock on it; `null` when locks are
- * off or cannot be taken here.
+ * Take an exclusive lock on the file at `file` (an absolute path). `"held"` when another
+ * program (or another open of this process) holds a lock on it; `null` when locks are off or
+ * cannot be taken here.
  */
-export function lockExclusive(fd: number): OsLock | "held" | null {
-  const result = runFlock(fd, "--exclusive");
-  if (result !== "locked") {
-    fs.closeSync(fd);
-    return result === "held" ? "held" : null;
-  }
+export function lockExclusive(file: string): OsLock | "held" | null {
+  const { id, result, message } = runFlock(file, "exclusive");
+  if (result === "failed") throw new Error(message);
+  if (result !== "locked") return result === "held" ? "held" : null;
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
-      fs.closeSync(fd);
+      helper.ask({ op: "release", of: id });
     },
   };
 }
@@ -56,29 +63,102 @@ export function lockExclusive(fd: number): OsLock | "held" | null {
  * readers in). `null` when this cannot be known here.
  */
 export function writerLockHeld(file: string): boolean | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "r");
-  } catch {
-    return null;
+  // A shared lock is refused only while someone holds an exclusive one.
+  const { result } = runFlock(file, "shared");
+  return result === "unsupported" || result === "failed" ? null : result === "held";
+}
+
+interface Answer {
+  id: number;
+  result: "locked" | "held" | "unsupported" | "failed" | "released";
+  message?: string;
+}
+
+function runFlock(file: string, op: "exclusive" | "shared"): Answer {
+  if (!lockingWanted() || supported === false) return { id: 0, result: "unsupported" };
+  const answer = helper.ask({ op, path: file });
+  if (answer.result === "unsupported") supported = false; // no flock command: no HDF5 locks here
+  else if (answer.result !== "failed") supported = true;
+  return answer;
+}
+
+/** How long an answer may take: the child starts Node on the first request, on a busy machine. */
+const ANSWER_MS = 60_000;
+
+/** The lock-holder child, started on first use; its answers come in an unlinked temp file. */
+class Helper {
+  #nextId = 1;
+  #child: ChildProcess | null = null;
+  #answers = -1;
+  #read = 0;
+  #pending = "";
+  readonly #got = new Map<number, Answer>();
+  readonly #sleep = new Int32Array(new SharedArrayBuffer(4));
+
+  /** Send a request and wait for its answer. */
+  ask(request: { op: string; path?: string; of?: number }): Answer {
+    const child = this.start();
+    if (child === null) return { id: 0, result: "unsupported" };
+    const id = this.#nextId++;
+    // A pipe with room takes the line at once (libuv writes before queueing).
+    (child.stdin as NodeJS.WritableStream).write(`${JSON.stringify({ id, ...request })}\n`);
+    const deadline = Date.now() + ANSWER_MS;
+    for (let wait = 0.05; ; wait = Math.min(wait * 2, 2)) {
+      this.#collect();
+      const answer = this.#got.get(id);
+      if (answer !== undefined) {
+        this.#got.delete(id);
+        return answer;
+      }
+      if (Date.now() > deadline) throw new Error(`the HDF5 file lock helper (pid ${child.pid}) did not answer within ${ANSWER_MS / 1000} s`);
+      Atomics.wait(this.#sleep, 0, 0, wait);
+    }
   }
-  try {
-    // A shared lock is refused only while someone holds an exclusive one.
-    const result = runFlock(fd, "--shared");
-    return result === "unsupported" ? null : result === "held";
-  } finally {
-    fs.closeSync(fd); // drops the shared lock, if it was taken
+
+  #collect(): void {
+    const size = fs.fstatSync(this.#answers).size;
+    if (size <= this.#read) return;
+    const buffer = Buffer.alloc(size - this.#read);
+    const n = fs.readSync(this.#answers, buffer, 0, buffer.length, this.#read);
+    this.#read += n;
+    const lines = (this.#pending + buffer.toString("utf8", 0, n)).split("\n");
+    this.#pending = lines.pop() ?? "";
+    for (const line of lines) {
+      const answer = JSON.parse(line) as Answer;
+      this.#got.set(answer.id, answer);
+    }
+  }
+
+  /** The child, started if it is not running. */
+  start(): ChildProcess | null {
+    if (this.#child) return this.#child;
+    if (this.#answers >= 0) fs.closeSync(this.#answers); // of a helper that died
+    this.#read = 0;
+    this.#pending = "";
+    const file = path.join(os.tmpdir(), `h5logger-locks-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    this.#answers = fs.openSync(file, "w+");
+    fs.unlinkSync(file); // both processes hold it open; nothing is left behind
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS; // the user's preloads are not for this child
+    delete env.NODE_TEST_CONTEXT;
+    const script = fileURLToPath(new URL("./lock-holder.js", import.meta.url));
+    const child = spawn(process.execPath, [script], { stdio: ["pipe", "ignore", "inherit", this.#answers], env });
+    if (child.pid === undefined) {
+      child.on("error", () => {});
+      return null;
+    }
+    child.on("exit", () => {
+      if (this.#child === child) this.#child = null; // the next request starts another
+    });
+    child.stdin?.on("error", () => {}); // it died: its exit says so
+    child.unref();
+    (child.stdin as unknown as { unref(): void }).unref(); // neither keeps this process alive
+    this.#child = child;
+    return child;
   }
 }
 
-function runFlock(fd: number, mode: "--exclusive" | "--shared"): "locked" | "held" | "unsupported" {
-  if (!lockingWanted() || supported === false) return "unsupported";
-  const r = spawnSync("flock", [mode, "--nonblock", "3"], { stdio: ["ignore", "ignore", "ignore", fd] });
-  if (r.error) {
-    supported = false; // no flock command: no HDF5 locks here
-    return "unsupported";
-  }
-  supported = true;
-  if (r.status === 0) return "locked";
-  return r.status === 1 ? "held" : "unsupported";
-}
+const helper = new Helper();
+// Started now, while this process is small (its fork is cheapest) and Node boots the child
+// while HDF5's WebAssembly compiles: the first lock then waits for nothing.
+if (lockingWanted()) helper.start();

@@ -151,7 +151,7 @@ function refuseIfThisThreadHasIt(file: LogFile, identity: string): void {
 
 /** Take HDF5's file lock on an existing file, or say who keeps us from it. */
 function lockExisting(file: LogFile): OsLock | null {
-  const lock = lockExclusive(fs.openSync(file.path, "r"));
+  const lock = lockExclusive(file.path);
   if (lock !== "held") return lock;
   throw new LockedError(
     file.name,
@@ -167,13 +167,12 @@ function lockExisting(file: LogFile): OsLock | null {
 function createLocked(file: LogFile): OsLock | null {
   const temp = `${file.path}.creating`;
   fs.rmSync(temp, { force: true }); // left by a writer that died here (we hold the lock now)
-  let fd: number;
   try {
-    fd = fs.openSync(temp, "wx");
+    fs.closeSync(fs.openSync(temp, "wx"));
   } catch (err) {
     throw new FileError(file.name, `cannot be created: ${systemProblem(err)}`, { cause: err });
   }
-  const taken = lockExclusive(fd);
+  const taken = lockExclusive(temp);
   const lock = taken === "held" ? null : taken; // a file just created is locked by no one else
   try {
     fs.linkSync(temp, file.path);
