@@ -42,13 +42,15 @@ function handle(req: Request): void {
     const fd = held.get(req.of ?? -1);
     held.delete(req.of ?? -1);
     if (fd !== undefined) fs.closeSync(fd);
-    return answer(req.id, "released");
+    answer(req.id, "released");
+    return;
   }
   let fd: number;
   try {
     fd = fs.openSync(req.path as string, "r");
   } catch (err) {
-    return answer(req.id, "failed", (err as Error).message);
+    answer(req.id, "failed", (err as Error).message);
+    return;
   }
   const result = flock(fd, req.op === "exclusive" ? "--exclusive" : "--shared");
   if (req.op === "exclusive" && result === "locked") held.set(req.id, fd);
