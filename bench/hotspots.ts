@@ -2,7 +2,7 @@
  * Summarise a `.cpuprofile` (from `node --cpu-prof`): self time by function, and total time
  * (self plus callees) of the functions that take most.
  *
- *   npx tsx bench/hotspots.ts PROFILE.cpuprofile [TOP]
+ *   npm run build:dev && node build/bench/hotspots.js PROFILE.cpuprofile [TOP]
  *
  * @module
  */

@@ -1,8 +1,8 @@
 /**
  * One workload of the benchmark, without baselines, for the profiler.
  *
- *   npx tsx bench/profile.ts WORKLOAD [SIZE] [--warm] [--out=FILE.cpuprofile]
- *   npx tsx bench/hotspots.ts FILE.cpuprofile
+ *   node build/bench/profile.js WORKLOAD [SIZE] [--warm] [--out=FILE.cpuprofile]
+ *   node build/bench/hotspots.js FILE.cpuprofile
  *
  * Workloads: scalars, wide, small, large, read. `--warm` runs the workload once before the
  * measured run, so that V8 has compiled the hot JavaScript and WebAssembly (HDF5's first calls

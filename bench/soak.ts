@@ -3,7 +3,7 @@
  * readers (other processes) follow the file and check every row; the memory of each process
  * is sampled every second. Not a test: run it by hand, and put the summary in RELIABILITY.md.
  *
- * Usage: npx tsx bench/soak.ts [--minutes 10] [--readers 3] [--max-gb 20] [--dir DIR]
+ * Usage: npm run soak --  [--minutes 10] [--readers 3] [--max-gb 20] [--dir DIR]
  *
  * The writer is throttled on average so that the file stays under `--max-gb` (at most half
  * the free space): unthrottled it writes ~220 MB/s. Within that budget it logs in bursts at

@@ -2,7 +2,7 @@
  * Measurements behind the layout defaults: chunk size (the `chunkBytes` option) and batch size
  * (BATCH_BYTES in src/logger.ts). Not part of `npm run bench`; run it with
  *
- *   npx tsx bench/tune.ts [--quick]
+ *   npm run build:dev && node build/bench/tune.js [--quick]
  *
  * Variants are interleaved and each figure is the median of a few runs, with CPU time next to
  * wall time (CPU time moves less when other programs share the machine).

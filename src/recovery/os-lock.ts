@@ -8,8 +8,9 @@
  * inherited descriptor takes the lock on the open file description, which outlives the
  * command. Running it from this process would fork this process for every lock, and after a
  * fork every page this process writes costs a copy-on-write fault (77,000 faults, 1.2 s, for
- * 300 MB here): so one small child, lock-holder.ts, started on first use, opens the files and
- * runs the command for us, and holds the descriptors. Requests are written to its stdin and
+ * 300 MB here): so one small child, lock-holder.ts, started by the first writer, opens the
+ * files and runs the command for us, and holds the descriptors. (A process that only asks
+ * whether a file is locked, as a command does once or twice, runs the command itself.) Requests are written to its stdin and
  * answered in a file, read synchronously: a lock is taken, refused or let go before the call
  * returns. When this process (or thread) ends, whatever way, the child sees its stdin close
  * and exits, and the locks go with it.
@@ -19,7 +20,7 @@
  *
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -63,9 +64,28 @@ export function lockExclusive(file: string): OsLock | "held" | null {
  * readers in). `null` when this cannot be known here.
  */
 export function writerLockHeld(file: string): boolean | null {
-  // A shared lock is refused only while someone holds an exclusive one.
-  const { result } = runFlock(file, "shared");
+  // A shared lock is refused only while someone holds an exclusive one. A process that holds no
+  // lock (a command, say) asks once or twice: one fork of it costs less than starting the child.
+  const { result } = helper.running ? runFlock(file, "shared") : probeHere(file);
   return result === "unsupported" || result === "failed" ? null : result === "held";
+}
+
+/** util-linux's flock run from this process on its own descriptor of `file`, let go at once. */
+function probeHere(file: string): Pick<Answer, "result"> {
+  if (!lockingWanted() || supported === false) return { result: "unsupported" };
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch {
+    return { result: "failed" };
+  }
+  try {
+    const r = spawnSync("flock", ["--shared", "--nonblock", "3"], { stdio: ["ignore", "ignore", "ignore", fd] });
+    if (r.error) supported = false;
+    return { result: r.error ? "unsupported" : r.status === 0 ? "locked" : r.status === 1 ? "held" : "unsupported" };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 interface Answer {
@@ -129,6 +149,10 @@ class Helper {
     }
   }
 
+  get running(): boolean {
+    return this.#child !== null;
+  }
+
   /** The child, started if it is not running. */
   start(): ChildProcess | null {
     if (this.#child) return this.#child;
@@ -159,6 +183,8 @@ class Helper {
 }
 
 const helper = new Helper();
-// Started now, while this process is small (its fork is cheapest) and Node boots the child
-// while HDF5's WebAssembly compiles: the first lock then waits for nothing.
-if (lockingWanted()) helper.start();
+
+/** Start the child that will hold this process's locks, if locks are wanted: Node boots it meanwhile. */
+export function prepareLocks(): void {
+  if (lockingWanted() && supported !== false) helper.start();
+}

@@ -13,7 +13,7 @@ import { readersOf } from "../read/open-readers.js";
 import { Journal } from "../recovery/journal.js";
 import { type LogFile, locateForWriting } from "../recovery/location.js";
 import { acquireLock, systemProblem, type WriterLock } from "../recovery/lock.js";
-import { lockExclusive, type OsLock } from "../recovery/os-lock.js";
+import { lockExclusive, type OsLock, prepareLocks } from "../recovery/os-lock.js";
 import { type RecoveryReport, recoverForWriter } from "../recovery/recover.js";
 import { isHdf5 } from "../recovery/superblock.js";
 import { identityOf, register, writerOfIdentity } from "./registry.js";
@@ -55,6 +55,7 @@ export class WriterFile {
    * (unless `replace`). Nothing is left behind when this throws: no lock, no open file.
    */
   static open(filename: string, replace: boolean): WriterFile {
+    prepareLocks(); // the child that takes HDF5's lock boots while the checks below run
     const file = locateForWriting(filename);
     const existing = fs.statSync(file.path, { throwIfNoEntry: false });
     if (existing) refuseIfThisThreadHasIt(file, identityOf(existing));
