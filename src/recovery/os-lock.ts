@@ -8,9 +8,8 @@
  * inherited descriptor takes the lock on the open file description, which outlives the
  * command. Running it from this process would fork this process for every lock, and after a
  * fork every page this process writes costs a copy-on-write fault (77,000 faults, 1.2 s, for
- * 300 MB here): so one small child, lock-holder.ts, started by the first writer, opens the
- * files and runs the command for us, and holds the descriptors. (A process that only asks
- * whether a file is locked, as a command does once or twice, runs the command itself.) Requests are written to its stdin and
+ * 300 MB here): so one small child, lock-holder.ts, started when h5logger is imported, opens
+ * the files, runs the command for us, and holds the descriptors. Requests are written to its stdin and
  * answered in a file, read synchronously: a lock is taken, refused or let go before the call
  * returns. When this process (or thread) ends, whatever way, the child sees its stdin close
  * and exits, and the locks go with it.
@@ -64,8 +63,7 @@ export function lockExclusive(file: string): OsLock | "held" | null {
  * readers in). `null` when this cannot be known here.
  */
 export function writerLockHeld(file: string): boolean | null {
-  // A shared lock is refused only while someone holds an exclusive one. A process that holds no
-  // lock (a command, say) asks once or twice: one fork of it costs less than starting the child.
+  // A shared lock is refused only while someone holds an exclusive one.
   const { result } = helper.running ? runFlock(file, "shared") : probeHere(file);
   return result === "unsupported" || result === "failed" ? null : result === "held";
 }
@@ -184,7 +182,12 @@ class Helper {
 
 const helper = new Helper();
 
-/** Start the child that will hold this process's locks, if locks are wanted: Node boots it meanwhile. */
+/** Start the child that will hold this process's locks, if locks are wanted and it is not running: Node boots it meanwhile. */
 export function prepareLocks(): void {
   if (lockingWanted() && supported !== false) helper.start();
 }
+
+// Started when h5logger is imported: the child is forked while this process is smallest (a
+// fork makes each page this process writes afterwards fault once), and Node boots it while
+// HDF5's WebAssembly compiles, so the first writer does not wait for it.
+prepareLocks();
