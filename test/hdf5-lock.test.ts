@@ -78,8 +78,10 @@ function lockHolders(parent: number): number[] {
     .map((l) => Number.parseInt(l, 10));
 }
 
-test("the locks of many writers and readers are held by one small child, so that this process is never forked for a lock", (t) => {
+test("once this process is large, the locks of many writers and readers are held by one small child, so that it is never forked for a lock", (t) => {
   const dir = tempDir(t);
+  const ballast = Buffer.alloc(200 * 2 ** 20, 1); // resident: past os-lock.ts's bound for forking
+  t.after(() => ballast.fill(0));
   const writers = ["a", "b", "c"].map((n) => new H5Logger(path.join(dir, `${n}.h5`)));
   for (const w of writers) w.log("x", 1);
   writers[0]?.close();
@@ -92,7 +94,7 @@ test("the locks of many writers and readers are held by one small child, so that
 test("a writer killed with SIGKILL takes its HDF5 lock with it: the child holding it exits, and h5py meets no lock", async (t) => {
   if (!have(t, "h5py")) return;
   const dir = tempDir(t);
-  const holder = startNode(fixture("hold_writer"), ["killed.h5"], { test: t, stdin: true, cwd: dir });
+  const holder = startNode(fixture("hold_writer"), ["killed.h5", "large"], { test: t, stdin: true, cwd: dir });
   const { pid } = await holder.waitFor((l) => l.ready === true, "the writer opened the file");
   const [child] = lockHolders(pid as number);
   assert.ok(child, "the writer's lock holder runs");

@@ -6,13 +6,14 @@
  *
  * Node has no `flock`, and h5wasm's is a no-op. util-linux's `flock` command run on an
  * inherited descriptor takes the lock on the open file description, which outlives the
- * command. Running it from this process would fork this process for every lock, and after a
- * fork every page this process writes costs a copy-on-write fault (77,000 faults, 1.2 s, for
- * 300 MB here): so one small child, lock-holder.ts, started when h5logger is imported, opens
- * the files, runs the command for us, and holds the descriptors. Requests are written to its stdin and
- * answered in a file, read synchronously: a lock is taken, refused or let go before the call
- * returns. When this process (or thread) ends, whatever way, the child sees its stdin close
- * and exits, and the locks go with it.
+ * command. Running it from this process forks this process, and after a fork every page this
+ * process writes costs a copy-on-write fault (77,000 faults, 1.2 s, for 300 MB here). A small
+ * process runs the command itself: a fork of it costs less than starting a child. Once this
+ * process is large ({@link SMALL_RSS}), one small child, lock-holder.ts, opens the files, runs
+ * the command for us and holds the descriptors, from then on. Requests are written to its stdin
+ * and answered in a file, read synchronously: a lock is taken, refused or let go before the
+ * call returns. When this process (or thread) ends, whatever way, the child sees its stdin
+ * close and exits, and the locks go with it.
  *
  * Where there is no `flock` command (macOS, Windows), there is no HDF5 lock: programs that rely
  * on it are then as unprotected as with HDF5_USE_FILE_LOCKING=FALSE, which we honour too.
@@ -39,12 +40,21 @@ function lockingWanted(): boolean {
 
 let supported: boolean | null = null;
 
+/** Up to this resident size, forking this process for a lock costs less than starting the lock holder (~0.1 s of CPU). */
+const SMALL_RSS = 160 * 2 ** 20;
+
+/** Whether locks go through the lock holder: it runs, or this process has grown too large to fork. */
+function viaHelper(): boolean {
+  return helper.running || process.memoryUsage.rss() > SMALL_RSS;
+}
+
 /**
  * Take an exclusive lock on the file at `file` (an absolute path). `"held"` when another
  * program (or another open of this process) holds a lock on it; `null` when locks are off or
  * cannot be taken here.
  */
 export function lockExclusive(file: string): OsLock | "held" | null {
+  if (!viaHelper()) return lockHere(file);
   const { id, result, message } = runFlock(file, "exclusive");
   if (result === "failed") throw new Error(message);
   if (result !== "locked") return result === "held" ? "held" : null;
@@ -64,26 +74,40 @@ export function lockExclusive(file: string): OsLock | "held" | null {
  */
 export function writerLockHeld(file: string): boolean | null {
   // A shared lock is refused only while someone holds an exclusive one.
-  const { result } = helper.running ? runFlock(file, "shared") : probeHere(file);
+  const { result } = viaHelper() ? runFlock(file, "shared") : flockHere(file, "--shared", true);
   return result === "unsupported" || result === "failed" ? null : result === "held";
 }
 
-/** util-linux's flock run from this process on its own descriptor of `file`, let go at once. */
-function probeHere(file: string): Pick<Answer, "result"> {
-  if (!lockingWanted() || supported === false) return { result: "unsupported" };
+/** An exclusive lock taken by util-linux's flock run from this process, on a descriptor of ours. */
+function lockHere(file: string): OsLock | "held" | null {
+  const { result, fd } = flockHere(file, "--exclusive", false);
+  if (result !== "locked") return result === "held" ? "held" : null;
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      fs.closeSync(fd);
+    },
+  };
+}
+
+/** util-linux's flock run from this process on its own descriptor of `file`, closed unless kept (with the lock). */
+function flockHere(file: string, mode: "--exclusive" | "--shared", probe: boolean): { result: Answer["result"]; fd: number } {
+  if (!lockingWanted() || supported === false) return { result: "unsupported", fd: -1 };
   let fd: number;
   try {
     fd = fs.openSync(file, "r");
-  } catch {
-    return { result: "failed" };
+  } catch (err) {
+    if (probe) return { result: "failed", fd: -1 };
+    throw err;
   }
-  try {
-    const r = spawnSync("flock", ["--shared", "--nonblock", "3"], { stdio: ["ignore", "ignore", "ignore", fd] });
-    if (r.error) supported = false;
-    return { result: r.error ? "unsupported" : r.status === 0 ? "locked" : r.status === 1 ? "held" : "unsupported" };
-  } finally {
-    fs.closeSync(fd);
-  }
+  const r = spawnSync("flock", [mode, "--nonblock", "3"], { stdio: ["ignore", "ignore", "ignore", fd] });
+  if (r.error) supported = false; // no flock command: no HDF5 locks here
+  else supported = true;
+  const result = r.error ? "unsupported" : r.status === 0 ? "locked" : r.status === 1 ? "held" : "unsupported";
+  if (probe || result !== "locked") fs.closeSync(fd);
+  return { result, fd };
 }
 
 interface Answer {
@@ -182,12 +206,7 @@ class Helper {
 
 const helper = new Helper();
 
-/** Start the child that will hold this process's locks, if locks are wanted and it is not running: Node boots it meanwhile. */
+/** When locks will go through the lock holder, start it now: Node boots it while the caller does other work. */
 export function prepareLocks(): void {
-  if (lockingWanted() && supported !== false) helper.start();
+  if (lockingWanted() && supported !== false && viaHelper()) helper.start();
 }
-
-// Started when h5logger is imported: the child is forked while this process is smallest (a
-// fork makes each page this process writes afterwards fault once), and Node boots it while
-// HDF5's WebAssembly compiles, so the first writer does not wait for it.
-prepareLocks();

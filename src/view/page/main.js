@@ -108,6 +108,16 @@ const observer = new IntersectionObserver(
   { rootMargin: "300px" },
 );
 
+/** Why a run or writer cannot be read, or whether it is written (with the age of its last change). @param {RunInfo | import("./types.js").WriterInfo} item */
+function statusOf(item) {
+  if (item.error) return el("span", { class: "status error", text: item.error });
+  return el("span", {
+    class: item.live ? "status live" : "status closed",
+    "data-updated": item.updated,
+    text: item.live ? `live · ${age(Date.now() - item.updated)}` : "closed",
+  });
+}
+
 function renderRuns() {
   const items = runs.map((run) => {
     const box = el("input", { type: "checkbox", checked: !hidden.has(run.id), "aria-label": `show ${run.name}` });
@@ -120,13 +130,7 @@ function renderRuns() {
     swatch.style.background = runColor(run.id);
     const name = el("button", { type: "button", class: "run-name", text: run.name, title: "show this run's attributes" });
     name.addEventListener("click", () => showAttrs(run));
-    const status = run.error
-      ? el("span", { class: "status error", text: run.error })
-      : el("span", {
-          class: run.live ? "status live" : "status closed",
-          "data-updated": run.updated,
-          text: run.live ? `live · ${age(Date.now() - run.updated)}` : "closed",
-        });
+    const status = statusOf(run);
     const writers = run.writers?.length
       ? el(
           "ul",
@@ -134,14 +138,7 @@ function renderRuns() {
           ...run.writers.map((w, k, all) => {
             const dot = el("span", { class: "swatch" });
             dot.style.background = writerColor(run.id, k, all.length);
-            const state = w.error
-              ? el("span", { class: "status error", text: w.error })
-              : el("span", {
-                  class: w.live ? "status live" : "status closed",
-                  "data-updated": w.updated,
-                  text: w.live ? `live · ${age(Date.now() - w.updated)}` : "closed",
-                });
-            return el("li", { "data-writer": w.name }, dot, el("span", { class: "writer-name", text: w.name }), state);
+            return el("li", { "data-writer": w.name }, dot, el("span", { class: "writer-name", text: w.name }), statusOf(w));
           }),
         )
       : null;
