@@ -1,7 +1,7 @@
 /**
  * Makes the README's picture of the viewer, docs/viewer.png: three runs of a made-up training
- * loop in a temp folder, one still being written, shown by `h5logger view` in Debian's
- * chromium. Run with `npm run screenshot` (needs /usr/bin/chromium).
+ * loop in a temp folder, one of them a run of three writers (data-parallel ranks), shown by
+ * `h5logger view` in Debian's chromium. Run with `npm run screenshot` (needs /usr/bin/chromium).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -23,15 +23,21 @@ const noise = () => {
   return seed / 2 ** 31 - 0.5;
 };
 
-for (const [run, lr, steps] of [
-  ["lr=0.1", 0.1, 20_000],
-  ["lr=0.03", 0.03, 20_000],
-  ["lr=0.01", 0.01, 12_000],
+for (const [run, lr, steps, rank] of [
+  ["lr=0.1", 0.1, 20_000, null],
+  ["lr=0.03", 0.03, 20_000, 0],
+  ["lr=0.03", 0.03, 20_000, 1],
+  ["lr=0.03", 0.03, 20_000, 2],
+  ["lr=0.01", 0.01, 12_000, null],
 ] as const) {
-  const logger = new H5Logger(path.join(dir, `${run}.h5`), { steps: true, attrs: { lr, optimizer: "adam", batch_size: 256, model: { layers: 4, width: 512 } } });
+  const config = { lr, optimizer: "adam", batch_size: 256, model: { layers: 4, width: 512 } };
+  const logger =
+    rank === null
+      ? new H5Logger(path.join(dir, `${run}.h5`), { steps: true, attrs: config })
+      : H5Logger.inRun(path.join(dir, run), { writer: `rank${rank}`, steps: true, runAttrs: config, attrs: { rank } });
   for (let step = 0; step < steps; step++) {
     logger.step = step;
-    const loss = 2.3 * Math.exp(-step * lr * 0.002) + 0.05 + 0.15 * noise() * Math.exp(-step / 8000);
+    const loss = 2.3 * Math.exp(-step * lr * 0.002) + 0.05 + 0.15 * noise() * Math.exp(-step / 8000) + 0.04 * (rank ?? 0);
     logger.log("train/loss", step === 9000 && lr === 0.1 ? 7.5 : loss); // one spike: M4 keeps it
     logger.log("train/lr", lr * Math.min(1, step / 1000) * 0.5 * (1 + Math.cos((Math.PI * step) / 20_000)));
     if (step % 250 === 0) {
@@ -58,8 +64,8 @@ try {
   // A function, not a string: the page's Content-Security-Policy forbids evaluating strings.
   await page.waitForFunction(
     () => {
-      const { draws } = (globalThis as unknown as { __h5view: { draws: { name: string }[] } }).__h5view;
-      return ["train/loss", "train/lr", "eval/accuracy", "eval/loss"].every((n) => draws.filter((d) => d.name === n).length >= 3);
+      const { draws } = (globalThis as unknown as { __h5view: { draws: { name: string; agg: boolean }[] } }).__h5view;
+      return ["train/loss", "train/lr", "eval/accuracy", "eval/loss"].every((n) => draws.filter((d) => d.name === n).length >= 3) && draws.some((d) => d.agg);
     },
     null,
     { timeout: 60_000 },

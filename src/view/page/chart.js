@@ -403,10 +403,12 @@ export class ScalarChart {
         href,
         download: "",
         title: `${p.source.agg ? "the mean, min, max and count at each step" : "rows"} of ${p.source.label} in view, as CSV`,
-        text: this.#plans.length > 1 ? `CSV ${p.source.label}` : "CSV",
+        text: this.#plans.length > 1 ? p.source.label : "CSV",
       });
     });
-    this.#links.replaceChildren(...links);
+    // Several sources: their links in a menu, not a row that crowds the header.
+    const menu = el("details", { class: "csv-menu" }, el("summary", { text: "CSV" }), el("div", { class: "csv-list" }, ...links));
+    this.#links.replaceChildren(...(links.length > 1 ? [menu] : links));
   }
 
   #png() {

@@ -33,8 +33,37 @@ const PALETTE = [
   [20, 5, 70],
 ];
 
+/** @type {Map<string, number>} palette index per run id, from {@link assignRunColors} */
+const assigned = new Map();
+
+/** @param {string} id */
+function hashOf(id) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 /**
- * A stable colour per run id: the id's hash (FNV-1a) picks from the palette.
+ * Give the runs (in list order) colours of their own while there are colours left: each takes
+ * the one its id's hash picks, or the next free one, so a run keeps its colour across reloads
+ * unless an earlier run took it.
+ * @param {string[]} ids
+ */
+export function assignRunColors(ids) {
+  assigned.clear();
+  /** @type {Set<number>} */
+  const taken = new Set();
+  for (const id of ids) {
+    let k = hashOf(id) % PALETTE.length;
+    for (let tries = 0; taken.has(k) && tries < PALETTE.length; tries++) k = (k + 1) % PALETTE.length;
+    if (taken.size === PALETTE.length) taken.clear(); // more runs than colours: start sharing
+    taken.add(k);
+    assigned.set(id, k);
+  }
+}
+
+/**
+ * A stable colour per run id (see {@link assignRunColors}).
  * @param {string} id
  * @param {number} [alpha]
  */
@@ -45,9 +74,7 @@ export function runColor(id, alpha = 1) {
 
 /** @param {string} id */
 function paletteOf(id) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  return PALETTE[h % PALETTE.length];
+  return PALETTE[assigned.get(id) ?? hashOf(id) % PALETTE.length];
 }
 
 /**

@@ -5,7 +5,7 @@
 import { get } from "./api.js";
 import { ArrayCard } from "./arrays.js";
 import { ScalarChart } from "./chart.js";
-import { age, el, runColor, writerColor } from "./dom.js";
+import { age, assignRunColors, el, runColor, writerColor } from "./dom.js";
 import { drawn } from "./uplot.js";
 
 /** @typedef {import("./types.js").RunInfo} RunInfo */
@@ -119,6 +119,7 @@ function statusOf(item) {
 }
 
 function renderRuns() {
+  assignRunColors(runs.map((r) => r.id));
   const items = runs.map((run) => {
     const box = el("input", { type: "checkbox", checked: !hidden.has(run.id), "aria-label": `show ${run.name}` });
     box.addEventListener("change", () => {
