@@ -136,7 +136,7 @@ test("ls: rows, row shape, dtype, bytes on disk and last value, as h5py sees the
   if (interop) {
     // h5py's storage size is HDF5's own count of the bytes allocated for each dataset.
     const truth = python<Record<string, [number, number[], number]>>(
-      String.raw`
+      `
 import sys, json, h5py
 out = {}
 with h5py.File(sys.argv[1], "r") as f:
@@ -255,7 +255,7 @@ test("stats: count, NaNs, min, max, mean, std as numpy computes them; a sparklin
   );
   if (interop) {
     const truth = python<Record<string, number[]>>(
-      String.raw`
+      `
 import sys, json, h5py, numpy as np
 with h5py.File(sys.argv[1], "r") as f:
     out = {}
@@ -318,7 +318,7 @@ test("export: CSV and JSON lines aligned on the shared step column; -o writes a 
   if (interop) {
     // Python's csv module reads back exactly the values h5py reads from the file.
     const same = python<boolean>(
-      String.raw`
+      `
 import sys, csv, io, json, h5py
 rows = list(csv.reader(io.StringIO(sys.argv[2])))
 with h5py.File(sys.argv[1], "r") as f:

@@ -26,7 +26,7 @@ function reference(values: ArrayLike<number>, w: number): number[] {
     }
     last = last * w + (1 - w) * y;
     n += 1;
-    out.push(w === 0 ? y : last / (1 - Math.pow(w, n)));
+    out.push(w === 0 ? y : last / (1 - w ** n));
   }
   return out;
 }
