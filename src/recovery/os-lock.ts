@@ -58,12 +58,17 @@ export function lockExclusive(file: string): OsLock | "held" | null {
   const { id, result, message } = runFlock(file, "exclusive");
   if (result === "failed") throw new Error(message);
   if (result !== "locked") return result === "held" ? "held" : null;
+  return lockReleasedBy(() => helper.ask({ op: "release", of: id }));
+}
+
+/** A lock that `letGo` releases, once. */
+function lockReleasedBy(letGo: () => void): OsLock {
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
-      helper.ask({ op: "release", of: id });
+      letGo();
     },
   };
 }
@@ -82,14 +87,7 @@ export function writerLockHeld(file: string): boolean | null {
 function lockHere(file: string): OsLock | "held" | null {
   const { result, fd } = flockHere(file, "--exclusive", false);
   if (result !== "locked") return result === "held" ? "held" : null;
-  let released = false;
-  return {
-    release() {
-      if (released) return;
-      released = true;
-      fs.closeSync(fd);
-    },
-  };
+  return lockReleasedBy(() => fs.closeSync(fd));
 }
 
 /** util-linux's flock run from this process on its own descriptor of `file`, closed unless kept (with the lock). */
