@@ -12,7 +12,7 @@ import { H5Logger } from "../src/index.js";
 import type { RunInfo } from "../src/view/catalog.js";
 import { startNode } from "./helpers/child.js";
 import { tempDir } from "./helpers/interop.js";
-import { fixture } from "./helpers/paths.js";
+import { CLI, fixture } from "./helpers/paths.js";
 import { api, eventStream, viewer } from "./helpers/view.js";
 
 /** Writer k of exp1, at step s: values that any sum of holds exactly, a NaN, an Inf, a repeated step. */
@@ -253,4 +253,34 @@ test("runs and writers appear as real processes write them; their rows are pushe
   );
   assert.deepEqual([agg.body.buckets.lo[0], agg.body.buckets.hi[0]], [3e6, 5e6 + rowsB - 1]);
   assert.ok(fs.existsSync(path.join(run, "index.h5")));
+});
+
+test("h5logger view runs/, typed in the folder where writers joined runs/exp1 by relative names, shows the run and its writers", {
+  timeout: 120_000,
+}, async (t) => {
+  const dir = tempDir(t);
+  for (const [writer, seed] of [
+    ["a", "3"],
+    ["b", "5"],
+  ] as const) {
+    const w = startNode(fixture("run_writer"), ["runs/exp1", writer, seed, "plain", "100"], { test: t, cwd: dir });
+    await w.waitFor((l) => l.event === "closed");
+  }
+  const view = startNode(CLI, ["view", "runs/", "--port", "0"], { test: t, cwd: dir });
+  const line = await view.waitFor((l) => typeof l.text === "string" && l.text.startsWith("h5logger view: http"), "the viewer's URL");
+  const url = new URL(/http\S+/.exec(line.text as string)?.[0] as string);
+  const res = await fetch(`${url.origin}/api/runs?token=${url.searchParams.get("token")}`);
+  const { runs } = (await res.json()) as { runs: RunInfo[] };
+  assert.deepEqual(
+    runs.map((r) => [r.name, r.writers?.map((w) => [w.name, w.series.find((s) => s.name === "loss")?.rows])]),
+    [
+      [
+        "exp1",
+        [
+          ["a", 100],
+          ["b", 100],
+        ],
+      ],
+    ],
+  );
 });
