@@ -100,40 +100,37 @@ export function startProcess(command: string, args: readonly string[], options: 
   options.test?.after(() => {
     if (!ended) child.kill("SIGKILL");
   });
+  /** Wait until `found()` gives something: rejected when the child ends first, or after `ms`. */
+  const waitUntil = <T>(found: () => T | undefined, what: string, late: () => string, ms: number) =>
+    new Promise<T>((resolve, reject) => {
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        waiting.delete(check);
+        settle();
+      };
+      const check = () => {
+        const value = found();
+        if (value !== undefined) return finish(() => resolve(value));
+        if (ended) finish(() => reject(new Error(`${command} ${args.join(" ")} exited before ${what}: ${errors.slice(-2000)}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(late()))), ms);
+      waiting.add(check);
+      check();
+    });
   const waitFor = (match: (line: Line) => boolean, what = "the line waited for", ms = 120_000) =>
-    new Promise<Line>((resolve, reject) => {
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        waiting.delete(check);
-        settle();
-      };
-      const check = () => {
-        const found = lines.find(match);
-        if (found) return finish(() => resolve(found));
-        if (ended) finish(() => reject(new Error(`${command} ${args.join(" ")} exited before ${what}; stderr: ${errors.slice(-2000)}`)));
-      };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no ${what} within ${ms} ms; stderr: ${errors.slice(-2000)}`))), ms);
-      waiting.add(check);
-      check();
-    });
+    waitUntil(
+      () => lines.find(match),
+      `${what}; stderr`,
+      () => `no ${what} within ${ms} ms; stderr: ${errors.slice(-2000)}`,
+      ms,
+    );
   const waitForStderr = (pattern: RegExp, ms = 120_000) =>
-    new Promise<void>((resolve, reject) => {
-      const finish = (settle: () => void) => {
-        clearTimeout(timer);
-        waiting.delete(check);
-        settle();
-      };
-      const check = () => {
-        if (pattern.test(errors)) return finish(resolve);
-        if (ended)
-          finish(() =>
-            reject(new Error(`${command} ${args.join(" ")} exited before its stderr matched ${pattern}: ${errors.slice(-2000)}`)),
-          );
-      };
-      const timer = setTimeout(() => finish(() => reject(new Error(`stderr did not match ${pattern} within ${ms} ms`))), ms);
-      waiting.add(check);
-      check();
-    });
+    waitUntil(
+      () => (pattern.test(errors) ? true : undefined),
+      `its stderr matched ${pattern}`,
+      () => `stderr did not match ${pattern} within ${ms} ms`,
+      ms,
+    ).then(() => {});
   return {
     process: child,
     waitForStderr,
