@@ -46,7 +46,10 @@ for (const [run, lr, steps, rank] of [
     }
     if (step % 500 === 0) {
       const center = 32 + 20 * Math.tanh(step / 6000 - 1);
-      logger.log("weights/histogram", Float32Array.from({ length: 64 }, (_, i) => Math.exp(-((i - center) ** 2) / (30 + step / 400))));
+      logger.log(
+        "weights/histogram",
+        Float32Array.from({ length: 64 }, (_, i) => Math.exp(-((i - center) ** 2) / (30 + step / 400))),
+      );
     }
   }
   logger.close();
@@ -55,7 +58,16 @@ for (const [run, lr, steps, rank] of [
 const viewer = await startViewer({ paths: [dir], port: 0 });
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
   viewport: { width: 1440, height: 900 },
 });
 try {
@@ -65,7 +77,10 @@ try {
   await page.waitForFunction(
     () => {
       const { draws } = (globalThis as unknown as { __h5view: { draws: { name: string; agg: boolean }[] } }).__h5view;
-      return ["train/loss", "train/lr", "eval/accuracy", "eval/loss"].every((n) => draws.filter((d) => d.name === n).length >= 3) && draws.some((d) => d.agg);
+      return (
+        ["train/loss", "train/lr", "eval/accuracy", "eval/loss"].every((n) => draws.filter((d) => d.name === n).length >= 3) &&
+        draws.some((d) => d.agg)
+      );
     },
     null,
     { timeout: 60_000 },

@@ -303,7 +303,10 @@ test("a writer whose steps go back is merged in step order, also as it grows; a 
     [5, 50, 50, 50, 1],
   ]);
   const c: Writer = { name: "c", steps: [0, Number.NaN], values: [1, 2] };
-  await assert.rejects(m.update(sources([a, b, c])), (err: Error) => err instanceof StepsOutOfOrder && /writer c: .* step NaN; .* steps that are numbers/.test(err.message));
+  await assert.rejects(
+    m.update(sources([a, b, c])),
+    (err: Error) => err instanceof StepsOutOfOrder && /writer c: .* step NaN; .* steps that are numbers/.test(err.message),
+  );
   const big = BigInt64Array.from([0n, 1n, -1n, 2n ** 53n, -(2n ** 53n) - 2n, 2n ** 62n + 12345n, 4294967295n, 4294967296n, -4294967297n]);
   assert.deepEqual([...toFloat64(big)], [...big].map(Number));
   const unsigned = BigUint64Array.from([0n, 2n ** 64n - 1n, 2n ** 32n + 7n]);

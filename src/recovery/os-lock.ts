@@ -101,7 +101,8 @@ function flockHere(file: string, mode: "--exclusive" | "--shared", probe: boolea
     throw err;
   }
   const r = spawnSync("flock", [mode, "--nonblock", "3"], { stdio: ["ignore", "ignore", "ignore", fd] });
-  if (r.error) supported = false; // no flock command: no HDF5 locks here
+  if (r.error)
+    supported = false; // no flock command: no HDF5 locks here
   else supported = true;
   const result = r.error ? "unsupported" : r.status === 0 ? "locked" : r.status === 1 ? "held" : "unsupported";
   if (probe || result !== "locked") fs.closeSync(fd);
@@ -117,7 +118,8 @@ interface Answer {
 function runFlock(file: string, op: "exclusive" | "shared"): Answer {
   if (!lockingWanted() || supported === false) return { id: 0, result: "unsupported" };
   const answer = helper.ask({ op, path: file });
-  if (answer.result === "unsupported") supported = false; // no flock command: no HDF5 locks here
+  if (answer.result === "unsupported")
+    supported = false; // no flock command: no HDF5 locks here
   else if (answer.result !== "failed") supported = true;
   return answer;
 }
@@ -150,7 +152,8 @@ class Helper {
         this.#got.delete(id);
         return answer;
       }
-      if (Date.now() > deadline) throw new Error(`the HDF5 file lock helper (pid ${child.pid}) did not answer within ${ANSWER_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`the HDF5 file lock helper (pid ${child.pid}) did not answer within ${ANSWER_MS / 1000} s`);
       Atomics.wait(this.#sleep, 0, 0, wait);
     }
   }

@@ -116,7 +116,8 @@ function linesOf(plan, smoothed) {
   const edge = { stroke: color.replace(/, [\d.]+\)$/, ", 0.35)"), width: 0.5, spanGaps: false, points: { show: false } };
   if (agg) lines.push({ label: `${label} max`, ...edge }, { label: `${label} min`, ...edge });
   lines.push({ label, stroke: smoothed ? faint : color, width: agg ? 2 : 1, spanGaps: false, points: { show: false } });
-  if (smoothed) lines.push({ label: `${label} (smoothed)`, stroke: color, width: agg ? 2.5 : 1.5, spanGaps: false, points: { show: false } });
+  if (smoothed)
+    lines.push({ label: `${label} (smoothed)`, stroke: color, width: agg ? 2.5 : 1.5, spanGaps: false, points: { show: false } });
   return lines;
 }
 
@@ -231,7 +232,12 @@ export class ScalarChart {
       parts.push(/** @type {AlignedData} */ (bucketPoints(raw.buckets, plan.offset, settings.log)));
       if (smoothed) parts.push(/** @type {AlignedData} */ (bucketPoints(smoothed.buckets, plan.offset, settings.log)));
       // Raw, smoothed and band points can differ in x (block edges): joined, each keeps its own points.
-      return parts.length === 1 ? parts[0] : uPlot.join(parts, parts.map((t) => t.slice(1).map(() => /** @type {const} */ (1))));
+      return parts.length === 1
+        ? parts[0]
+        : uPlot.join(
+            parts,
+            parts.map((t) => t.slice(1).map(() => /** @type {const} */ (1))),
+          );
     });
     const data =
       tables.length > 0
