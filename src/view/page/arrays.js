@@ -111,7 +111,7 @@ export class ArrayCard {
   async #block(source) {
     const { info, color } = source;
     const title = el("h4", { text: `${source.label} · ${info.rows} rows · ${info.dtype} [${info.shape.join("×")}]` });
-    title.style.color = color;
+    title.style.color = color();
     const node = el("section", { class: "array-run" }, title);
     const q = { run: source.run.id, name: this.name, writer: source.writer ?? undefined };
     if (info.dtype === "string") {
@@ -148,7 +148,7 @@ export class ArrayCard {
           height: 140,
           legend: { show: false },
           scales: { x: { time: false } },
-          series: [{}, { stroke: color, width: 1 }],
+          series: [{}, { stroke: color(), width: 1 }],
         };
         this.#plots.push(new uPlot(opts, data, holder));
       };

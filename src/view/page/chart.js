@@ -110,14 +110,13 @@ export function bandPoints(b, log) {
  */
 function linesOf(plan, smoothed) {
   const { label, color, agg } = plan.source;
-  const faint = color.replace(/, [\d.]+\)$/, ", 0.25)");
   /** @type {UPlotSeries[]} */
   const lines = [];
-  const edge = { stroke: color.replace(/, [\d.]+\)$/, ", 0.35)"), width: 0.5, spanGaps: false, points: { show: false } };
+  const edge = { stroke: color(0.35), width: 0.5, spanGaps: false, points: { show: false } };
   if (agg) lines.push({ label: `${label} max`, ...edge }, { label: `${label} min`, ...edge });
-  lines.push({ label, stroke: smoothed ? faint : color, width: agg ? 2 : 1, spanGaps: false, points: { show: false } });
+  lines.push({ label, stroke: color(smoothed ? 0.25 : 1), width: agg ? 2 : 1, spanGaps: false, points: { show: false } });
   if (smoothed)
-    lines.push({ label: `${label} (smoothed)`, stroke: color, width: agg ? 2.5 : 1.5, spanGaps: false, points: { show: false } });
+    lines.push({ label: `${label} (smoothed)`, stroke: color(), width: agg ? 2.5 : 1.5, spanGaps: false, points: { show: false } });
   return lines;
 }
 
@@ -282,8 +281,7 @@ export class ScalarChart {
     /** @type {import("uplot").Band[]} */
     const bands = [];
     for (const plan of this.#plans) {
-      if (plan.source.agg)
-        bands.push({ series: [series.length, series.length + 1], fill: plan.source.color.replace(/, [\d.]+\)$/, ", 0.15)") });
+      if (plan.source.agg) bands.push({ series: [series.length, series.length + 1], fill: plan.source.color(0.15) });
       series.push(...linesOf(plan, smoothed));
     }
     /** @type {import("./types.js").UPlotOptions} */
@@ -352,7 +350,7 @@ export class ScalarChart {
     const px = devicePixelRatio;
     for (const { plan, raw } of this.#answers) {
       const b = raw.buckets;
-      ctx.fillStyle = plan.source.color;
+      ctx.fillStyle = plan.source.color();
       for (let i = 0; i < b.x0.length; i++) {
         const up = b.nan[i] + b.posInf[i];
         const down = b.negInf[i];

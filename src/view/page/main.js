@@ -60,7 +60,7 @@ function sourcesOf(name, writers) {
     const info = run.series.find((s) => s.name === name);
     if (!info) return [];
     /** @type {Source} */
-    const whole = { run, info, writer: null, agg: false, key: run.id, label: run.name, color: runColor(run.id) };
+    const whole = { run, info, writer: null, agg: false, key: run.id, label: run.name, color: (a) => runColor(run.id, a) };
     if (!run.writers) return [whole];
     const having = run.writers.flatMap((w) => {
       const own = w.series.find((s) => s.name === name);
@@ -78,7 +78,7 @@ function sourcesOf(name, writers) {
           agg: false,
           key: `${run.id}/${writer}`,
           label: `${run.name}/${writer}`,
-          color: several ? writerColor(run.id, k, having.length) : runColor(run.id),
+          color: several ? (a) => writerColor(run.id, k, having.length, a) : (a) => runColor(run.id, a),
         });
       });
     if (writers !== "each" && several) out.push({ ...whole, agg: true, key: `${run.id}/mean`, label: `${run.name} mean` });

@@ -41,7 +41,7 @@
  * @property {boolean} agg
  * @property {string} key unique on the page
  * @property {string} label
- * @property {string} color
+ * @property {(alpha?: number) => string} color its colour, more transparent with a smaller alpha
  */
 
 /**
