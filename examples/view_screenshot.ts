@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { H5Logger } from "../src/index.js";
 import { startViewer } from "../src/view/server.js";
+import { CHROMIUM, CHROMIUM_ARGS } from "../test/helpers/browser.js";
 
 // Compiled to build/examples/: the repository is two folders up.
 const OUT = fileURLToPath(new URL("../../docs/viewer.png", import.meta.url));
@@ -57,17 +58,8 @@ for (const [run, lr, steps, rank] of [
 
 const viewer = await startViewer({ paths: [dir], port: 0 });
 const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  executablePath: CHROMIUM,
+  args: CHROMIUM_ARGS,
   viewport: { width: 1440, height: 900 },
 });
 try {
